@@ -1,0 +1,244 @@
+/* api_learning.c: My training, launching a SCO, and learner commits
+ * (docs/API.md "Learners"). */
+#include "api.h"
+#include "auth.h"
+#include "log.h"
+#include "runtime.h"
+#include "writer.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void api_training(cairn_req *r)
+{
+    json_t *out;
+    if (store_training_json(r->user->id, &out)) {
+        reply_error(r, 500, "internal", "Your training could not be read.");
+        return;
+    }
+    reply_json(r, 200, out);
+}
+
+static json_t *nullable(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+void api_launch(cairn_req *r)
+{
+    const char *want = NULL;
+    json_t *body = NULL;
+    if (r->body_len) {
+        if (!(body = req_json_object(r)))
+            return;
+        want = json_str(body, "sco");
+    }
+    cairn_package_version *pv = NULL;
+    cairn_attempt *a = NULL;
+    char *last_sco = NULL;
+    int64_t reg;
+    int ret = store_package_current(r->ids[0], &pv);
+    if (ret) {
+        if (ret == -ENOENT)
+            reply_error(r, 404, "not_found", "There is no module %lld.", (long long)r->ids[0]);
+        else
+            reply_error(r, 500, "internal", "The module could not be read.");
+        goto out;
+    }
+    json_t *sco = runtime_sco_find(pv->manifest, want);
+    if (want && !sco) {
+        reply_invalid(r, "sco", "This module has no launchable item \"%s\".", want);
+        goto out;
+    }
+    if (store_registration_ensure(r->user->id, pv->package_id, &reg, &last_sco)) {
+        reply_error(r, 500, "internal", "Your place on the module could not be recorded.");
+        goto out;
+    }
+    if (!sco)
+        sco = runtime_sco_find(pv->manifest, last_sco);
+    if (!sco)
+        sco = runtime_first_sco(pv->manifest);
+    if (!sco) {
+        reply_error(r, 409, "no_content", "This module has nothing to launch.");
+        goto out;
+    }
+    const char *sco_id = json_string_value(json_object_get(sco, "id"));
+    char token[33];
+    auth_random_hex(token, 16);
+    if (store_attempt_launch(reg, sco_id, pv->version_id, token, &a)) {
+        reply_error(r, 500, "internal", "The attempt could not be started.");
+        goto out;
+    }
+    /* Content is served from the version the attempt started on, so that
+     * importing a new version never changes a page under a learner. */
+    cairn_package_version *apv = pv;
+    if (a->version_id != pv->version_id &&
+        store_package_version_by_id(a->version_id, &apv) != 0)
+        apv = pv;
+    json_t *asco = apv == pv ? sco : runtime_sco_find(apv->manifest, sco_id);
+    if (!asco)
+        asco = sco;
+
+    char *launch_url = NULL, *commit_url = NULL;
+    const char *lp = json_string_value(json_object_get(asco, "launch_path"));
+    const char *lq = json_string_value(json_object_get(asco, "launch_query"));
+    if (asprintf(&launch_url, "/content/%lld/%d/%s%s", (long long)apv->package_id,
+                 apv->version, lp ? lp : "", lq ? lq : "") < 0)
+        launch_url = NULL;
+    if (asprintf(&commit_url, "/api/attempts/%lld/commit?t=%s&s=%d", (long long)a->id,
+                 a->token, a->session_no) < 0)
+        commit_url = NULL;
+    json_t *statuses = NULL;
+    store_sco_statuses(reg, &statuses);
+    const char *prev, *next;
+    runtime_neighbours(pv->manifest, sco_id, &prev, &next);
+    char learner_id[24];
+    snprintf(learner_id, sizeof learner_id, "%lld", (long long)r->user->id);
+    json_t *out = launch_url && commit_url ? json_pack(
+        "{s{sI ss ss} s{ss ss} so s{ss ss* ss si si ss so} so so}",
+        "package", "id", (json_int_t)pv->package_id, "title", pv->title,
+        "scorm_version", pv->scorm_version,
+        "learner", "id", learner_id, "name", r->user->name,
+        "toc", runtime_toc(pv->manifest, statuses),
+        "sco", "id", sco_id, "title", json_string_value(json_object_get(asco, "title")),
+        "launch_url", launch_url, "attempt", (int)a->id, "attempt_number", a->number,
+        "commit_url", commit_url, "cmi", runtime_launch_cmi(apv, asco, r->user, a),
+        "previous", nullable(prev), "next", nullable(next)) : NULL;
+    if (out)
+        reply_json(r, 200, out);
+    else
+        reply_error(r, 500, "internal", "The launch could not be prepared.");
+    json_decref(statuses);
+    free(launch_url);
+    free(commit_url);
+    if (apv != pv)
+        cairn_package_version_free(apv);
+out:
+    free(last_sco);
+    cairn_attempt_free(a);
+    cairn_package_version_free(pv);
+    json_decref(body);
+}
+
+/* ---- commits ---- */
+
+typedef struct pending_commit {
+    cairn_commit c;
+    cairn_req *req;
+} pending_commit;
+
+static void pending_free(void *p)
+{
+    pending_commit *pc = p;
+    if (!pc)
+        return;
+    runtime_commit_clear(&pc->c);
+    free(pc);
+}
+
+static void scorm_refusal(cairn_req *r, unsigned status, int scorm_code,
+                          const char *element, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Commit answers keep scorm-again's shape: result and errorCode. */
+static void scorm_refusal(cairn_req *r, unsigned status, int scorm_code,
+                          const char *element, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *body = json_pack("{ss si ss ss}", "result", "false", "errorCode", scorm_code,
+                             "error", msg, "code", status == 422 ? "invalid_cmi" : "refused");
+    if (element)
+        json_object_set_new(body, "element", json_string(element));
+    reply_json(r, status, body);
+}
+
+/* Runs on the writer thread: set the reply, wake the connection. */
+static void commit_done(cairn_commit *c, void *arg)
+{
+    pending_commit *pc = arg;
+    cairn_req *r = pc->req;
+    if (c->result == 0)
+        reply_json(r, 200, json_pack("{ss si}", "result", "true", "errorCode", 0));
+    else if (c->result == -ESTALE || c->result == -ENOENT)
+        scorm_refusal(r, 409, 101, NULL, "This attempt was closed or reopened elsewhere; "
+                      "its data was not changed.");
+    else
+        scorm_refusal(r, 500, 101, NULL, "The server could not save your progress.");
+    http_resume(r);
+}
+
+void api_commit(cairn_req *r)
+{
+    const char *token = req_query(r, "t"), *session = req_query(r, "s");
+    const char *final = req_query(r, "final");
+    cairn_attempt *a = NULL;
+    cairn_package_version *pv = NULL;
+    json_t *body = NULL;
+    int ret = store_attempt_get(r->ids[0], &a);
+    if (ret == -ENOENT || (ret == 0 && a->user_id != r->user->id)) {
+        /* Someone else's attempt looks the same as a missing one from here,
+         * except that it is refused, not "not found". */
+        scorm_refusal(r, 403, 101, NULL, "This attempt is not yours.");
+        goto out;
+    }
+    if (ret) {
+        scorm_refusal(r, 500, 101, NULL, "The attempt could not be read.");
+        goto out;
+    }
+    if (!token || !auth_token_equal(token, a->token)) {
+        scorm_refusal(r, 403, 101, NULL, "The commit address is not valid for this attempt.");
+        goto out;
+    }
+    if (!session || atoi(session) != a->session_no || !a->open) {
+        scorm_refusal(r, 409, 101, NULL, "This attempt was closed or reopened elsewhere; "
+                      "its data was not changed.");
+        goto out;
+    }
+    json_error_t jerr;
+    body = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(body)) {
+        scorm_refusal(r, 400, 101, NULL, "The commit is not a JSON object (%s).",
+                      body ? "wrong type" : jerr.text);
+        goto out;
+    }
+    if (store_package_version_by_id(a->version_id, &pv)) {
+        scorm_refusal(r, 500, 101, NULL, "The module could not be read.");
+        goto out;
+    }
+    json_t *sco = runtime_sco_find(pv->manifest, a->sco);
+    pending_commit *pc = calloc(1, sizeof *pc);
+    if (!pc) {
+        scorm_refusal(r, 500, 101, NULL, "Out of memory.");
+        goto out;
+    }
+    cairn_cmi_error cerr = { 0 };
+    bool is_final = final && strcmp(final, "true") == 0;
+    ret = runtime_prepare_commit(pv, sco, a, body, is_final, &pc->c, &cerr);
+    if (ret) {
+        free(pc);
+        if (ret == -EINVAL)
+            scorm_refusal(r, 422, cerr.scorm_code, cerr.element, "%s", cerr.message);
+        else
+            scorm_refusal(r, 500, 101, NULL, "Out of memory.");
+        goto out;
+    }
+    pc->req = r;
+    r->pending = pc;
+    r->pending_free = pending_free;
+    http_suspend(r);
+    if (writer_submit(&pc->c, commit_done, pc) != 0) {
+        scorm_refusal(r, 503, 101, NULL, "The server is busy; your progress will be sent again.");
+        http_resume(r);
+    }
+out:
+    json_decref(body);
+    cairn_package_version_free(pv);
+    cairn_attempt_free(a);
+}

@@ -1,0 +1,139 @@
+/* http.h: what a request handler sees, and how it answers.
+ *
+ * server.c owns the libmicrohttpd daemon and the lifecycle of a request:
+ * it matches the route (routes.c), enforces the route's body limit, content
+ * type, sign-in, role and CSRF rules before the body is read, collects the
+ * body, then calls the handler once. A handler answers with exactly one
+ * reply_* call (or suspends, see http_suspend); error bodies are made only
+ * here, so every error has the same shape: {"error": "...", "code": "..."}.
+ */
+#ifndef CAIRN_HTTP_H
+#define CAIRN_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+enum {
+    M_GET = 1, M_HEAD = 2, M_POST = 4, M_PUT = 8, M_DELETE = 16,
+};
+
+typedef enum {
+    BODY_NONE,      /* no body expected; one sent is refused with 413 */
+    BODY_JSON,      /* application/json, up to cfg.json_limit */
+    BODY_COMMIT,    /* application/json or text/plain (beacons), cfg.commit_limit */
+    BODY_UPLOAD,    /* a zip streamed to a temporary file, cfg.upload_limit */
+} body_kind;
+
+enum {
+    ACCESS_PUBLIC = 0,
+    ACCESS_USER = 1,      /* signed in */
+    ACCESS_OFFICER = 2,   /* officer or admin */
+    ACCESS_ADMIN = 3,
+};
+
+typedef struct cairn_req cairn_req;
+typedef void (*handler_fn)(cairn_req *r);
+
+typedef struct route {
+    unsigned methods;
+    const char *pattern;    /* "/api/packages/#/launch": # is an id, * the rest */
+    handler_fn handler;
+    int access;
+    body_kind body;
+    bool csrf_exempt;       /* only the SCORM commit: see docs/API.md */
+} route;
+
+/* Server-wide settings, filled by main.c from the command line. */
+typedef struct cairn_config {
+    const char *data_dir;
+    const char *listen_addr;     /* "127.0.0.1" */
+    unsigned port;               /* 0: any free port, printed at start */
+    unsigned threads;
+    const char *web_dir;         /* core/web: the pages */
+    const char *css_dir;         /* the compiled stylesheet */
+    const char *vendor_dir;      /* node_modules */
+    bool secure_cookies;
+    unsigned session_hours;
+    size_t json_limit, commit_limit;
+    uint64_t upload_limit;
+    unsigned per_ip_connections;
+    unsigned connection_timeout;
+} cairn_config;
+
+extern cairn_config cfg;
+
+struct cairn_req {
+    struct MHD_Connection *conn;
+    const char *path;             /* decoded, without the query */
+    unsigned method;
+    const route *route;
+    int64_t ids[2];               /* the route's # segments, in order */
+    const char *rest;             /* the route's * tail, or NULL */
+    const char *client_ip;
+
+    /* body */
+    char *body;                   /* NUL-terminated; owned */
+    size_t body_len, body_cap;
+    int upload_fd;                /* BODY_UPLOAD: -1 until opened */
+    char upload_path[512];
+    uint64_t upload_len;
+
+    /* who is asking (loaded before the handler runs) */
+    cairn_user *user;             /* NULL when not signed in; owned */
+    char *csrf;                   /* the session's token; owned */
+    bool has_session_hash;
+    unsigned char session_hash[32];
+
+    /* the answer */
+    struct MHD_Response *resp;
+    unsigned status;
+    char *set_cookies[3];         /* owned; added to the response */
+    int n_cookies;
+
+    /* suspended requests (the learner-commit path) */
+    bool suspended;
+    void *pending;                /* owned by the suspending handler */
+    void (*pending_free)(void *);
+
+    char request_id[17];
+    int64_t started_us;
+};
+
+/* ---- replies (exactly one per request) ---- */
+void reply_json(cairn_req *r, unsigned status, json_t *body /* stolen */);
+void reply_error(cairn_req *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A 422 naming the field at fault. */
+void reply_invalid(cairn_req *r, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void reply_status(cairn_req *r, unsigned status);
+/* Adds a Set-Cookie header to whatever reply follows. */
+void reply_cookie(cairn_req *r, const char *name, const char *value, long max_age,
+                  bool http_only);
+
+/* ---- request helpers ---- */
+const char *req_query(cairn_req *r, const char *key);
+const char *req_header(cairn_req *r, const char *name);
+/* Parses the JSON body as an object; on failure replies 400 and returns NULL. */
+json_t *req_json_object(cairn_req *r);
+/* Reads a string member: NULL when absent or not a string. */
+const char *json_str(json_t *obj, const char *key);
+
+/* Suspends the connection until http_resume(); the handler must have set
+ * r->pending and r->pending_free. The resumer sets the reply first. */
+void http_suspend(cairn_req *r);
+void http_resume(cairn_req *r);
+
+int64_t now_us(void);
+
+/* ---- the server ---- */
+int http_serve(void);   /* runs until SIGINT/SIGTERM; returns 0 or -errno */
+
+/* routes.c */
+const route *routes_table(size_t *ret_n);
+
+#endif

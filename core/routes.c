@@ -1,0 +1,27 @@
+/* routes.c: every URL Cairn answers, in one table (docs/API.md).
+ * First match wins; server.c enforces access, CSRF and body rules. */
+#include "api.h"
+
+static const route routes[] = {
+    /* methods           pattern                   handler             access          body */
+    { M_GET,             "/api/session",           api_session,        ACCESS_PUBLIC,  BODY_NONE, false },
+    { M_GET,             "/api/boroughs",          api_boroughs,       ACCESS_PUBLIC,  BODY_NONE, false },
+    { M_POST,            "/api/register",          api_register,       ACCESS_PUBLIC,  BODY_JSON, false },
+    { M_POST,            "/api/login",             api_login,          ACCESS_PUBLIC,  BODY_JSON, false },
+    { M_POST,            "/api/logout",            api_logout,         ACCESS_USER,    BODY_NONE, false },
+    { M_GET,             "/api/me/training",       api_training,       ACCESS_USER,    BODY_NONE, false },
+    { M_POST,            "/api/packages/#/launch", api_launch,         ACCESS_USER,    BODY_JSON, false },
+    { M_POST,            "/api/attempts/#/commit", api_commit,         ACCESS_USER,    BODY_COMMIT, true },
+    { M_GET,             "/api/packages",          api_packages_list,  ACCESS_OFFICER, BODY_NONE, false },
+    { M_POST,            "/api/packages",          api_packages_upload, ACCESS_OFFICER, BODY_UPLOAD, false },
+    { M_GET,             "/api/officer/learners",  api_officer_learners, ACCESS_OFFICER, BODY_NONE, false },
+    { M_GET | M_HEAD,    "/healthz",               files_health,       ACCESS_PUBLIC,  BODY_NONE, false },
+    { M_GET | M_HEAD,    "/content/#/#/*",         files_content,      ACCESS_USER,    BODY_NONE, false },
+    { M_GET | M_HEAD,    "/*",                     files_static,       ACCESS_PUBLIC,  BODY_NONE, false },
+};
+
+const route *routes_table(size_t *ret_n)
+{
+    *ret_n = sizeof routes / sizeof routes[0];
+    return routes;
+}

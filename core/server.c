@@ -1,0 +1,607 @@
+/* server.c: the libmicrohttpd daemon and the life of one request.
+ *
+ * The daemon runs a pool of worker threads, each polling with epoll, as
+ * libmicrohttpd's authors advise for throughput; connection timeout,
+ * per-IP connection limit and per-connection memory limit are set
+ * explicitly (its defaults are not production settings).
+ *
+ * A request goes through these states, all in on_request():
+ *
+ *   NEW --first call--> CHECKED         [req_begin]
+ *       route matched, method, sign-in, role, CSRF, content type and declared
+ *       length checked before a byte of body is read; a refusal is queued
+ *       at once and the body is never read
+ *   CHECKED --data calls--> CHECKED     [req_take_body]
+ *       the body is collected into memory (JSON) or a temporary file (zip)
+ *       under the route's limit; crossing it turns into a 413
+ *   CHECKED --last call--> HANDLED      [the route's handler]
+ *       the handler replies, or suspends the connection (learner commits
+ *       wait for the writer thread's group commit) and is resumed with its
+ *       reply already set
+ *   HANDLED --> queued; on_completed() frees the request
+ */
+#include "http.h"
+#include "auth.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+cairn_config cfg;
+
+int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- replies ---- */
+
+static void reply_set(cairn_req *r, unsigned status, struct MHD_Response *resp)
+{
+    if (r->resp) {
+        /* A second reply is a programming error; keep the first. */
+        log_error("http", "second reply for %s ignored", r->path);
+        MHD_destroy_response(resp);
+        return;
+    }
+    r->resp = resp;
+    r->status = status;
+}
+
+void reply_json(cairn_req *r, unsigned status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        reply_error(r, 500, "internal", "The server could not build its answer.");
+        return;
+    }
+    size_t len = strlen(text);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    reply_set(r, status, resp);
+}
+
+static void reply_error_v(cairn_req *r, unsigned status, const char *code,
+                          const char *field, const char *fmt, va_list ap)
+{
+    char msg[600];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    json_t *body = json_pack("{ss ss}", "error", msg, "code", code);
+    if (field)
+        json_object_set_new(body, "field", json_string(field));
+    reply_json(r, status, body);
+}
+
+void reply_error(cairn_req *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_error_v(r, status, code, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void reply_invalid(cairn_req *r, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_error_v(r, 422, "invalid", field, fmt, ap);
+    va_end(ap);
+}
+
+void reply_status(cairn_req *r, unsigned status)
+{
+    reply_set(r, status, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
+}
+
+void reply_cookie(cairn_req *r, const char *name, const char *value, long max_age,
+                  bool http_only)
+{
+    if (r->n_cookies >= (int)(sizeof r->set_cookies / sizeof r->set_cookies[0]))
+        return;
+    char *c = NULL;
+    if (asprintf(&c, "%s=%s; Path=/; Max-Age=%ld; SameSite=Lax%s%s", name, value,
+                 max_age, http_only ? "; HttpOnly" : "",
+                 cfg.secure_cookies ? "; Secure" : "") < 0)
+        return;
+    r->set_cookies[r->n_cookies++] = c;
+}
+
+/* ---- request helpers ---- */
+
+const char *req_query(cairn_req *r, const char *key)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *req_header(cairn_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *json_str(json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+json_t *req_json_object(cairn_req *r)
+{
+    json_error_t jerr;
+    json_t *v = r->body_len
+        ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+    if (!v) {
+        reply_error(r, 400, "bad_json", r->body_len
+                    ? "The request body is not valid JSON (%s at line %d)."
+                    : "The request needs a JSON body.%s%d", r->body_len ? jerr.text : "",
+                    r->body_len ? jerr.line : 0);
+        return NULL;
+    }
+    if (!json_is_object(v)) {
+        json_decref(v);
+        reply_error(r, 400, "bad_json", "The request body must be a JSON object.");
+        return NULL;
+    }
+    return v;
+}
+
+void http_suspend(cairn_req *r)
+{
+    r->suspended = true;
+    MHD_suspend_connection(r->conn);
+}
+
+void http_resume(cairn_req *r)
+{
+    MHD_resume_connection(r->conn);
+}
+
+/* ---- routing ---- */
+
+static bool segment_is_id(const char *s, size_t n, int64_t *ret)
+{
+    if (n == 0 || n > 15)
+        return false;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v <= 0)
+        return false;
+    *ret = v;
+    return true;
+}
+
+/* Matches path against pattern; fills ids and rest. */
+static bool route_match(const char *pattern, const char *path, cairn_req *r)
+{
+    int nid = 0;
+    const char *p = pattern, *s = path;
+    while (*p) {
+        if (*p == '*') {
+            r->rest = s;
+            return true;
+        }
+        if (*p == '#') {
+            size_t n = strcspn(s, "/");
+            if (nid >= 2 || !segment_is_id(s, n, &r->ids[nid]))
+                return false;
+            nid++;
+            s += n;
+            p++;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+    return *s == '\0';
+}
+
+static unsigned method_bit(const char *m)
+{
+    static const struct { const char *name; unsigned bit; } map[] = {
+        { "GET", M_GET }, { "HEAD", M_HEAD }, { "POST", M_POST },
+        { "PUT", M_PUT }, { "DELETE", M_DELETE },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(m, map[i].name) == 0)
+            return map[i].bit;
+    return 0;
+}
+
+/* ---- checks before the body ---- */
+
+static void load_session(cairn_req *r)
+{
+    const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cairn_session");
+    if (!token || strlen(token) > 128)
+        return;
+    auth_token_hash(token, r->session_hash);
+    r->has_session_hash = true;
+    int64_t uid;
+    char *csrf = NULL;
+    if (store_session_lookup(r->session_hash, (int64_t)time(NULL), &uid, &csrf) != 0)
+        return;
+    if (store_user_by_id(uid, &r->user) != 0) {
+        free(csrf);
+        return;
+    }
+    r->csrf = csrf;
+}
+
+static bool content_type_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    if (!ct || strncasecmp(ct, want, n) != 0)
+        return false;
+    return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+static bool content_type_ok(cairn_req *r)
+{
+    const char *ct = req_header(r, "Content-Type");
+    switch (r->route->body) {
+    case BODY_JSON:
+        return content_type_is(ct, "application/json");
+    case BODY_COMMIT:
+        return content_type_is(ct, "application/json") || content_type_is(ct, "text/plain");
+    case BODY_UPLOAD:
+        return content_type_is(ct, "application/zip") ||
+               content_type_is(ct, "application/x-zip-compressed") ||
+               content_type_is(ct, "application/octet-stream");
+    case BODY_NONE:
+        return true;
+    }
+    return false;
+}
+
+static uint64_t body_limit(const route *rt)
+{
+    switch (rt->body) {
+    case BODY_JSON: return cfg.json_limit;
+    case BODY_COMMIT: return cfg.commit_limit;
+    case BODY_UPLOAD: return cfg.upload_limit;
+    case BODY_NONE: return 0;
+    }
+    return 0;
+}
+
+/* The page's own origin, as a browser would send it in Origin. */
+static bool origin_ok(cairn_req *r)
+{
+    const char *origin = req_header(r, "Origin");
+    const char *host = req_header(r, "Host");
+    if (!origin)
+        return true;     /* not a browser, or a same-origin GET-like request */
+    if (!host)
+        return false;
+    const char *o = origin;
+    if (strncmp(o, "http://", 7) == 0)
+        o += 7;
+    else if (strncmp(o, "https://", 8) == 0)
+        o += 8;
+    else
+        return false;
+    return strcmp(o, host) == 0;
+}
+
+static bool csrf_ok(cairn_req *r)
+{
+    if (!(r->method & (M_POST | M_PUT | M_DELETE)) || r->route->csrf_exempt)
+        return true;
+    if (!origin_ok(r))
+        return false;
+    const char *sent = req_header(r, "X-CSRF-Token");
+    const char *want = r->user ? r->csrf
+        : MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cairn_csrf");
+    return sent && want && auth_token_equal(sent, want);
+}
+
+static void req_begin(cairn_req *r, const char *method)
+{
+    size_t n;
+    const route *table = routes_table(&n);
+    bool path_known = false;
+    r->method = method_bit(method);
+    for (size_t i = 0; i < n; i++) {
+        cairn_req probe = { 0 };
+        if (!route_match(table[i].pattern, r->path, &probe))
+            continue;
+        path_known = true;
+        if (!(table[i].methods & r->method))
+            continue;
+        r->route = &table[i];
+        r->ids[0] = probe.ids[0];
+        r->ids[1] = probe.ids[1];
+        r->rest = probe.rest;
+        break;
+    }
+    if (!r->route) {
+        if (path_known)
+            reply_error(r, 405, "method", "%s is not allowed on %s.", method, r->path);
+        else
+            reply_error(r, 404, "not_found", "There is nothing at %s.", r->path);
+        return;
+    }
+    load_session(r);
+    const route *rt = r->route;
+    if (rt->access >= ACCESS_USER && !r->user) {
+        reply_error(r, 401, "sign_in", "Please sign in first.");
+        return;
+    }
+    if ((rt->access == ACCESS_OFFICER && r->user->role == ROLE_LEARNER) ||
+        (rt->access == ACCESS_ADMIN && r->user->role != ROLE_ADMIN)) {
+        reply_error(r, 403, "forbidden", "Your account is not allowed to do this.");
+        return;
+    }
+    if (!csrf_ok(r)) {
+        reply_error(r, 403, "csrf", "The form has expired or did not come from Cairn: "
+                    "reload the page and try again.");
+        return;
+    }
+    const char *cl = req_header(r, "Content-Length");
+    uint64_t declared = cl ? strtoull(cl, NULL, 10) : 0;
+    if (declared > body_limit(rt)) {
+        if (rt->body == BODY_NONE)
+            reply_error(r, 413, "too_large", "This request takes no body.");
+        else
+            reply_error(r, 413, "too_large", "The request body is %llu bytes; the limit "
+                        "here is %llu.", (unsigned long long)declared,
+                        (unsigned long long)body_limit(rt));
+        return;
+    }
+    if (rt->body != BODY_NONE && !content_type_ok(r)) {
+        const char *ct = req_header(r, "Content-Type");
+        reply_error(r, 415, "content_type", "Content-Type %s is not accepted here; send %s.",
+                    ct ? ct : "(none)", rt->body == BODY_UPLOAD ? "application/zip"
+                    : "application/json");
+        return;
+    }
+}
+
+static int upload_open(cairn_req *r)
+{
+    snprintf(r->upload_path, sizeof r->upload_path, "%s/tmp/upload-XXXXXX", cfg.data_dir);
+    r->upload_fd = mkostemp(r->upload_path, O_CLOEXEC);
+    if (r->upload_fd < 0) {
+        log_error("http", "cannot create %s: %s", r->upload_path, strerror(errno));
+        r->upload_path[0] = '\0';
+        return -errno;
+    }
+    return 0;
+}
+
+static void req_take_body(cairn_req *r, const char *data, size_t size)
+{
+    uint64_t limit = body_limit(r->route);
+    uint64_t have = r->route->body == BODY_UPLOAD ? r->upload_len : r->body_len;
+    if (have + size > limit) {
+        reply_error(r, 413, "too_large", "The request body is over the limit of %llu bytes.",
+                    (unsigned long long)limit);
+        return;
+    }
+    if (r->route->body == BODY_UPLOAD) {
+        if (r->upload_fd < 0 && upload_open(r) != 0) {
+            reply_error(r, 500, "internal", "The server could not store the upload.");
+            return;
+        }
+        for (size_t off = 0; off < size;) {
+            ssize_t w = write(r->upload_fd, data + off, size - off);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                reply_error(r, 507, "storage", "The server ran out of room for the upload.");
+                return;
+            }
+            off += (size_t)w;
+        }
+        r->upload_len += size;
+        return;
+    }
+    if (r->body_len + size + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < r->body_len + size + 1)
+            cap *= 2;
+        char *b = realloc(r->body, cap);
+        if (!b) {
+            reply_error(r, 500, "internal", "Out of memory.");
+            return;
+        }
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, size);
+    r->body_len += size;
+    r->body[r->body_len] = '\0';
+}
+
+/* ---- the daemon's callbacks ---- */
+
+static void add_common_headers(cairn_req *r)
+{
+    struct MHD_Response *resp = r->resp;
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    for (int i = 0; i < r->n_cookies; i++)
+        MHD_add_response_header(resp, "Set-Cookie", r->set_cookies[i]);
+}
+
+static enum MHD_Result queue(cairn_req *r)
+{
+    add_common_headers(r);
+    enum MHD_Result ret = MHD_queue_response(r->conn, r->status, r->resp);
+    MHD_destroy_response(r->resp);
+    r->resp = NULL;
+    r->route = NULL;   /* answered: later calls (body we refused) are drained */
+    return ret;
+}
+
+static cairn_req *req_new(struct MHD_Connection *conn, const char *url)
+{
+    cairn_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conn = conn;
+    r->path = url;
+    r->upload_fd = -1;
+    r->started_us = now_us();
+    auth_random_hex(r->request_id, 8);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    static __thread char ip[INET6_ADDRSTRLEN];
+    ip[0] = '\0';
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
+    }
+    r->client_ip = strdup(ip);
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    cairn_req *r = *con_cls;
+    if (!r) {
+        r = req_new(conn, url);
+        if (!r || !r->client_ip)
+            return MHD_NO;
+        *con_cls = r;
+        req_begin(r, method);
+        if (r->resp)
+            return queue(r);
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (r->route && !r->resp)
+            req_take_body(r, upload_data, *upload_data_size);
+        *upload_data_size = 0;
+        if (r->resp && r->route)
+            return queue(r);
+        return MHD_YES;
+    }
+    if (r->resp)
+        return queue(r);             /* resumed, or refused while reading */
+    if (!r->route || r->suspended)
+        return MHD_YES;              /* already answered / still waiting */
+    r->route->handler(r);
+    /* A suspended request is answered by whoever resumes it: its reply
+     * is read on the call after the resume, never here (no data race). */
+    if (r->suspended)
+        return MHD_YES;
+    if (!r->resp)
+        reply_error(r, 500, "internal", "The server did not answer this request.");
+    return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    cairn_req *r = *con_cls;
+    if (!r)
+        return;
+    log_info("http", "id=%s ip=%s user=%lld path=%s status=%u us=%lld%s", r->request_id,
+             r->client_ip, r->user ? (long long)r->user->id : 0LL, r->path, r->status,
+             (long long)(now_us() - r->started_us),
+             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    if (r->upload_fd >= 0)
+        close(r->upload_fd);
+    if (r->upload_path[0])
+        unlink(r->upload_path);
+    if (r->pending_free)
+        r->pending_free(r->pending);
+    if (r->resp)
+        MHD_destroy_response(r->resp);
+    for (int i = 0; i < r->n_cookies; i++)
+        free(r->set_cookies[i]);
+    cairn_user_free(r->user);
+    free(r->csrf);
+    free(r->body);
+    free((char *)r->client_ip);
+    free(r);
+    *con_cls = NULL;
+}
+
+static void on_panic(void *cls, const char *file, unsigned line, const char *reason)
+{
+    log_error("http", "libmicrohttpd panic at %s:%u: %s", file, line, reason ? reason : "");
+    abort();
+}
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+    g_stop = sig;
+}
+
+int http_serve(void)
+{
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.port) };
+    if (inet_pton(AF_INET, cfg.listen_addr, &addr.sin_addr) != 1) {
+        log_error("http", "listen address %s is not an IPv4 address", cfg.listen_addr);
+        return -EINVAL;
+    }
+    MHD_set_panic_func(on_panic, NULL);
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+        MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg.connection_timeout,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg.per_ip_connections,
+        MHD_OPTION_CONNECTION_LIMIT, 4096u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        log_error("http", "cannot listen on %s:%u (is the port in use?)", cfg.listen_addr, cfg.port);
+        return -EADDRINUSE;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    unsigned port = di ? di->port : cfg.port;
+    /* The test harness and the quick start read this line. */
+    printf("Cairn is listening on http://%s:%u/\n", cfg.listen_addr, port);
+    fflush(stdout);
+
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    while (!g_stop) {
+        sleep(600);     /* a signal ends the sleep early */
+        if (!g_stop)
+            store_sessions_purge((int64_t)time(NULL));
+    }
+    log_info("http", "signal %d: stopping", (int)g_stop);
+    /* Stop accepting, give suspended commits time to be written and
+     * answered, then stop the workers. */
+    MHD_quiesce_daemon(d);
+    usleep(200 * 1000);
+    MHD_stop_daemon(d);
+    return 0;
+}

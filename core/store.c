@@ -1,0 +1,346 @@
+/* store.c: opening the database, migrations, per-thread connections.
+ *
+ * One data folder holds cairn.db (WAL, foreign keys on). Migrations are
+ * numbered SQL scripts applied in order at start inside one transaction
+ * each; PRAGMA user_version records the last one applied, so a failed
+ * migration leaves the database as it was.
+ *
+ * Invariants:
+ *  1. Every connection runs with foreign_keys=ON, busy_timeout, WAL and
+ *     synchronous=NORMAL (durable against process crashes; the writer's
+ *     group commit makes a durable mode cheap later).
+ *  2. A statement is prepared at most once per connection (db_stmt).
+ */
+#include "store.h"
+#include "store_db.h"
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char g_db_path[4096];
+
+/* ---- migrations ---- */
+
+static const char *const migrations[] = {
+    /* 1: accounts, packages, learning, the learner record */
+    "CREATE TABLE boroughs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  slug TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE organisations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  borough_id INTEGER NOT NULL REFERENCES boroughs(id),"
+    "  name TEXT NOT NULL,"
+    "  code TEXT,"
+    "  UNIQUE (borough_id, name));"
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  name TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('learner', 'officer', 'admin')),"
+    "  borough_id INTEGER REFERENCES boroughs(id),"
+    "  organisation_id INTEGER REFERENCES organisations(id),"
+    "  job_role TEXT NOT NULL DEFAULT '',"
+    "  created_at TEXT NOT NULL);"
+    "CREATE INDEX users_borough ON users(borough_id, name);"
+    "CREATE TABLE sessions ("
+    "  token_hash BLOB PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  csrf TEXT NOT NULL,"
+    "  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE packages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  identifier TEXT NOT NULL UNIQUE,"
+    "  current_version INTEGER NOT NULL DEFAULT 0,"
+    "  created_at TEXT NOT NULL);"
+    "CREATE TABLE package_versions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  package_id INTEGER NOT NULL REFERENCES packages(id),"
+    "  version INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  scorm_version TEXT NOT NULL CHECK (scorm_version IN ('1.2', '2004')),"
+    "  sco_count INTEGER NOT NULL,"
+    "  manifest TEXT NOT NULL,"
+    "  filename TEXT,"
+    "  imported_at TEXT NOT NULL,"
+    "  imported_by INTEGER REFERENCES users(id),"
+    "  UNIQUE (package_id, version));"
+    "CREATE TABLE registrations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  package_id INTEGER NOT NULL REFERENCES packages(id),"
+    "  created_at TEXT NOT NULL,"
+    "  last_visit TEXT,"
+    "  last_sco TEXT,"
+    "  completion_status TEXT NOT NULL DEFAULT 'not attempted',"
+    "  success_status TEXT NOT NULL DEFAULT 'unknown',"
+    "  score_scaled REAL,"
+    "  total_time_cs INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (user_id, package_id));"
+    "CREATE TABLE sco_attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  registration_id INTEGER NOT NULL REFERENCES registrations(id),"
+    "  sco TEXT NOT NULL,"
+    "  number INTEGER NOT NULL,"
+    "  version_id INTEGER NOT NULL REFERENCES package_versions(id),"
+    "  token TEXT NOT NULL,"
+    "  session_no INTEGER NOT NULL DEFAULT 1,"
+    "  open INTEGER NOT NULL DEFAULT 1,"
+    "  cmi TEXT NOT NULL DEFAULT '{}',"
+    "  completion_status TEXT,"
+    "  success_status TEXT,"
+    "  score_scaled REAL,"
+    "  score_raw REAL,"
+    "  last_exit TEXT,"
+    "  closed_time_cs INTEGER NOT NULL DEFAULT 0,"
+    "  session_time_cs INTEGER NOT NULL DEFAULT 0,"
+    "  started_at TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  UNIQUE (registration_id, sco, number));"
+    "CREATE TABLE learner_records ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  kind TEXT NOT NULL CHECK (kind IN ('elearning')),"
+    "  item_ref TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  completed_at TEXT NOT NULL,"
+    "  score REAL,"
+    "  time_spent_s INTEGER NOT NULL DEFAULT 0,"
+    "  status TEXT NOT NULL,"
+    "  UNIQUE (user_id, kind, item_ref));",
+};
+
+int store_schema_version(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]);
+}
+
+static int migrate(sqlite3 *db, char *errbuf, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int have = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        goto fail;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        have = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (have > store_schema_version()) {
+        snprintf(errbuf, errlen, "the database is at schema %d, newer than this "
+                 "Cairn (%d): upgrade Cairn", have, store_schema_version());
+        return -EPROTO;
+    }
+    for (int v = have; v < store_schema_version(); v++) {
+        char setv[64];
+        snprintf(setv, sizeof setv, "PRAGMA user_version = %d", v + 1);
+        char *msg = NULL;
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, setv, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            snprintf(errbuf, errlen, "migration %d failed: %s", v + 1,
+                     msg ? msg : "unknown error");
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -EIO;
+        }
+        log_info("store", "applied migration %d", v + 1);
+    }
+    return 0;
+fail:
+    snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+    return -EIO;
+}
+
+/* ---- per-thread connections ---- */
+
+enum { STMT_CACHE = 96 };
+
+typedef struct conn {
+    sqlite3 *db;
+    struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
+    int n;
+} conn;
+
+static pthread_key_t g_conn_key;
+static pthread_once_t g_conn_once = PTHREAD_ONCE_INIT;
+
+static void conn_free(void *p)
+{
+    conn *c = p;
+    if (!c)
+        return;
+    for (int i = 0; i < c->n; i++)
+        sqlite3_finalize(c->cache[i].st);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static void conn_key_init(void)
+{
+    pthread_key_create(&g_conn_key, conn_free);
+}
+
+static int conn_configure(sqlite3 *db)
+{
+    sqlite3_busy_timeout(db, 5000);
+    return sqlite3_exec(db,
+        "PRAGMA foreign_keys = ON;"
+        "PRAGMA journal_mode = WAL;"
+        "PRAGMA synchronous = NORMAL;"
+        "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL);
+}
+
+static conn *conn_get(void)
+{
+    pthread_once(&g_conn_once, conn_key_init);
+    conn *c = pthread_getspecific(g_conn_key);
+    if (c)
+        return c;
+    c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    if (sqlite3_open_v2(g_db_path, &c->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        conn_configure(c->db) != SQLITE_OK) {
+        log_error("store", "cannot open %s: %s", g_db_path,
+                  c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        sqlite3_close(c->db);
+        free(c);
+        return NULL;
+    }
+    pthread_setspecific(g_conn_key, c);
+    return c;
+}
+
+sqlite3 *db_conn(void)
+{
+    conn *c = conn_get();
+    return c ? c->db : NULL;
+}
+
+sqlite3_stmt *db_stmt(const char *sql)
+{
+    conn *c = conn_get();
+    if (!c)
+        return NULL;
+    for (int i = 0; i < c->n; i++) {
+        if (c->cache[i].sql == sql) {
+            sqlite3_reset(c->cache[i].st);
+            sqlite3_clear_bindings(c->cache[i].st);
+            return c->cache[i].st;
+        }
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_error("store", "prepare failed: %s (%.60s...)", sqlite3_errmsg(c->db), sql);
+        return NULL;
+    }
+    if (c->n < STMT_CACHE) {
+        c->cache[c->n].sql = sql;
+        c->cache[c->n].st = st;
+        c->n++;
+    } else {
+        /* A fixed cache that overflows is a programming error: say so, keep
+         * working with an uncached statement that leaks until thread exit
+         * rather than failing the request. */
+        log_error("store", "statement cache full; raise STMT_CACHE");
+    }
+    return st;
+}
+
+int db_fail(const char *what)
+{
+    sqlite3 *db = db_conn();
+    log_error("store", "%s: %s", what, db ? sqlite3_errmsg(db) : "no connection");
+    return -EIO;
+}
+
+int db_exec_stmt(sqlite3_stmt *st)
+{
+    if (!st)
+        return -EIO;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return 0;
+    if (rc == SQLITE_CONSTRAINT) {
+        int ext = sqlite3_extended_errcode(db_conn());
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return -EEXIST;
+        if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return -ENOENT;
+        return -EINVAL;
+    }
+    return db_fail("statement failed");
+}
+
+static int exec_sql(const char *sql)
+{
+    sqlite3 *db = db_conn();
+    if (!db)
+        return -EIO;
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(sql);
+    return 0;
+}
+
+int db_begin(void) { return exec_sql("BEGIN IMMEDIATE"); }
+int db_commit(void) { return exec_sql("COMMIT"); }
+
+void db_rollback(void)
+{
+    sqlite3 *db = db_conn();
+    if (db && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+char *db_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? strdup((const char *)t) : NULL;
+}
+
+void db_now_iso(char *buf)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int store_open(const char *data_dir, char *errbuf, size_t errlen)
+{
+    errbuf[0] = '\0';
+    if ((size_t)snprintf(g_db_path, sizeof g_db_path, "%s/cairn.db", data_dir) >= sizeof g_db_path) {
+        snprintf(errbuf, errlen, "data folder path too long");
+        return -ENAMETOOLONG;
+    }
+    sqlite3 *db;
+    if (sqlite3_open_v2(g_db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot open %s: %s", g_db_path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return -EIO;
+    }
+    int r = conn_configure(db) == SQLITE_OK ? migrate(db, errbuf, errlen) : -EIO;
+    if (r == -EIO && !errbuf[0])
+        snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return r;
+}
+
+void store_close(void)
+{
+    pthread_once(&g_conn_once, conn_key_init);
+    conn *c = pthread_getspecific(g_conn_key);
+    if (c) {
+        pthread_setspecific(g_conn_key, NULL);
+        conn_free(c);
+    }
+}

@@ -1,0 +1,162 @@
+/* store.h: everything Cairn keeps, behind functions that name what they do.
+ *
+ * This is the only interface to persistence. SQL lives in store*.c and only
+ * there is sqlite3.h included, so that another backend (PostgreSQL for
+ * deployments that outgrow one machine) can implement this header without
+ * touching handlers.
+ *
+ * Threads: each thread that calls a store_* function gets its own SQLite
+ * connection (thread-local, opened on first use, closed at thread exit).
+ * Learner commits do not write from handler threads: they go through the
+ * single writer thread (writer.h), which calls store_commit_batch().
+ *
+ * Conventions: functions return 0 or a negative errno-style code: -ENOENT
+ * (no such row), -EEXIST (unique clash), -EIO (database failure, logged
+ * once here). Output parameters are ret_* and are untouched on failure.
+ * Strings in returned structs are owned by the struct; free it with its
+ * *_free function. */
+#ifndef CAIRN_STORE_H
+#define CAIRN_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Opens (creating if needed) DATA_DIR/cairn.db, applies migrations, and
+ * remembers the path for the per-thread connections. Call once at start. */
+int store_open(const char *data_dir, char *errbuf, size_t errlen);
+void store_close(void);
+/* The schema version this build migrates to. */
+int store_schema_version(void);
+
+/* ---- accounts ---- */
+typedef enum { ROLE_LEARNER = 0, ROLE_OFFICER = 1, ROLE_ADMIN = 2 } cairn_role;
+const char *cairn_role_name(cairn_role r);
+int cairn_role_parse(const char *s, cairn_role *ret);
+
+typedef struct cairn_user {
+    int64_t id;
+    char *email, *name, *job_role;
+    cairn_role role;
+    int64_t borough_id;         /* 0 when none (a partnership admin) */
+    char *borough_name;         /* NULL when none */
+    int64_t organisation_id;    /* 0 when none */
+    char *organisation_name;    /* NULL when none */
+} cairn_user;
+void cairn_user_free(cairn_user *u);
+json_t *cairn_user_json(const cairn_user *u);
+
+typedef struct cairn_new_user {
+    const char *email, *name, *password_hash, *job_role;
+    cairn_role role;
+    int64_t borough_id, organisation_id;   /* 0 for none */
+} cairn_new_user;
+/* -EEXIST when the email is taken; -EINVAL when the organisation is not in
+ * the borough. */
+int store_user_create(const cairn_new_user *nu, int64_t *ret_id);
+int store_user_by_id(int64_t id, cairn_user **ret);
+/* Also returns the password hash (caller frees). */
+int store_user_by_email(const char *email, cairn_user **ret, char **ret_hash);
+int store_user_set_password(int64_t id, const char *password_hash);
+
+int store_borough_find(const char *name_or_slug, int64_t *ret_id);
+int store_borough_create(const char *name, const char *slug, int64_t *ret_id);
+int store_organisation_create(int64_t borough_id, const char *name,
+                              const char *code, int64_t *ret_id);
+/* [{"id","name","organisations":[{"id","name"}]}] */
+int store_boroughs_json(json_t **ret);
+/* 0 when the organisation belongs to the borough, -ENOENT otherwise. */
+int store_organisation_check(int64_t borough_id, int64_t organisation_id);
+
+/* Sessions: the cookie holds a random token; the database holds only its
+ * hash, so a copy of the database does not hand out sessions. */
+int store_session_create(const unsigned char hash[32], int64_t user_id,
+                         const char *csrf, int64_t expires_at);
+/* ret_csrf: caller frees. -ENOENT when unknown or expired. */
+int store_session_lookup(const unsigned char hash[32], int64_t now,
+                         int64_t *ret_user_id, char **ret_csrf);
+int store_session_delete(const unsigned char hash[32]);
+int store_sessions_purge(int64_t now);
+
+/* ---- packages ---- */
+typedef struct cairn_package_version {
+    int64_t package_id, version_id;
+    int version;
+    char *identifier, *title, *scorm_version;   /* "1.2" or "2004" */
+    json_t *manifest;                           /* owned reference */
+} cairn_package_version;
+void cairn_package_version_free(cairn_package_version *p);
+
+/* Adds a package, or a new version of the package with the same manifest
+ * identifier (learners' registrations and records are kept). Sets
+ * *ret_replaced when an earlier version existed. The version's files are
+ * expected at DATA/packages/<package_id>/<version>/, which the caller
+ * creates after store_package_reserve() told it the numbers. */
+int store_package_reserve(const char *identifier, int64_t *ret_package_id,
+                          int *ret_version, bool *ret_replaced);
+int store_package_add_version(int64_t package_id, int version,
+                              json_t *manifest, const char *filename,
+                              int64_t imported_by);
+/* The current version of a package. */
+int store_package_current(int64_t package_id, cairn_package_version **ret);
+int store_package_version_by_id(int64_t version_id, cairn_package_version **ret);
+/* {"packages":[...]} as in docs/API.md */
+int store_packages_json(json_t **ret);
+
+/* ---- learning ---- */
+/* Training rows (docs/API.md "Training") for one learner: every package. */
+int store_training_json(int64_t user_id, json_t **ret);
+/* Learners visible to an officer: borough_id 0 means every borough. */
+int store_officer_learners_json(int64_t borough_id, json_t **ret);
+
+typedef struct cairn_attempt {
+    int64_t id, registration_id, user_id, package_id, version_id;
+    char *sco, *token;
+    int number, session_no;
+    bool open;
+    json_t *cmi;                      /* stored learner-writable data */
+    int64_t closed_time_cs, session_time_cs;
+    char *last_exit;                  /* NULL when never set */
+} cairn_attempt;
+void cairn_attempt_free(cairn_attempt *a);
+
+/* Creates the learner's registration if needed and returns it. */
+int store_registration_ensure(int64_t user_id, int64_t package_id,
+                              int64_t *ret_registration_id,
+                              char **ret_last_sco);
+/* Opens the SCO for a new session: continues the open attempt (its session
+ * number goes up and the previous session's time is folded into the total)
+ * or, when the last attempt was closed or none exists, starts a new one
+ * against the package's current version. */
+int store_attempt_launch(int64_t registration_id, const char *sco,
+                         int64_t version_id, const char *new_token,
+                         cairn_attempt **ret);
+/* For the commit path: the attempt by id (no side effects). */
+int store_attempt_get(int64_t attempt_id, cairn_attempt **ret);
+/* {"ITEM": "completed"|...} for the table of contents. */
+int store_sco_statuses(int64_t registration_id, json_t **ret);
+
+/* One validated learner commit, as the writer applies it. */
+typedef struct cairn_commit {
+    int64_t attempt_id;
+    int session_no;                   /* must still be the attempt's session */
+    char *cmi_json;                   /* owned: writable subset, merged in */
+    const char *completion;           /* static strings or NULL */
+    const char *success;
+    bool has_scaled; double scaled;   /* -1..1 */
+    bool has_raw; double raw;
+    bool has_session_time; int64_t session_time_cs;
+    const char *exit;                 /* static string; NULL when not said */
+    bool closes;                      /* the attempt ends with this commit */
+    int sco_count;                    /* launchable SCOs in the package */
+    char *title;                      /* owned: package title, for the record */
+    /* OUT, set by store_commit_batch: */
+    int result;                       /* 0, -ESTALE (closed/old session), -EIO */
+} cairn_commit;
+
+/* Applies every commit in one transaction (group commit), each in its own
+ * savepoint so one bad commit does not sink the others. Returns -EIO when
+ * the transaction itself fails (then every result is -EIO). */
+int store_commit_batch(cairn_commit **commits, size_t n);
+
+#endif

@@ -1,0 +1,786 @@
+/* store_learning.c: packages, registrations, SCO attempts, the learner record.
+ *
+ * The SCORM attempt lifecycle, as stored (one row of sco_attempts per
+ * attempt of one learner on one SCO):
+ *
+ *   (none) --launch--> OPEN, session 1          [store_attempt_launch]
+ *   OPEN --launch--> OPEN, session n+1          [store_attempt_launch]
+ *        the previous session's time is folded into closed_time_cs
+ *   OPEN --commit (same session)--> OPEN        [apply_commit]
+ *        session_time_cs is replaced by the commit's session_time: a
+ *        session's time is what its latest commit says, so repeated and
+ *        duplicate commits count it exactly once
+ *   OPEN --commit that closes--> CLOSED         [apply_commit]
+ *   CLOSED --launch--> a new attempt, number+1, OPEN, session 1
+ *
+ * Which commit closes an attempt is the runtime's decision (runtime.c);
+ * the store only records it. A registration (learner x package) carries the
+ * rolled-up status of the latest attempt of every SCO; when it becomes
+ * completed, the learner_records row for the package is written.
+ */
+#include "store.h"
+#include "store_db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cairn_package_version_free(cairn_package_version *p)
+{
+    if (!p)
+        return;
+    free(p->identifier);
+    free(p->title);
+    free(p->scorm_version);
+    json_decref(p->manifest);
+    free(p);
+}
+
+void cairn_attempt_free(cairn_attempt *a)
+{
+    if (!a)
+        return;
+    free(a->sco);
+    free(a->token);
+    free(a->last_exit);
+    json_decref(a->cmi);
+    free(a);
+}
+
+/* ---- packages ---- */
+
+int store_package_reserve(const char *identifier, int64_t *ret_package_id,
+                          int *ret_version, bool *ret_replaced)
+{
+    int r = db_begin();
+    if (r)
+        return r;
+    sqlite3_stmt *st = db_stmt("SELECT id, current_version FROM packages WHERE identifier = ?");
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, identifier, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t id = 0;
+    int version = 1;
+    bool replaced = false;
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        version = sqlite3_column_int(st, 1) + 1;
+        replaced = version > 1;
+    } else if (rc != SQLITE_DONE) {
+        sqlite3_reset(st);
+        r = db_fail("package lookup");
+        goto fail;
+    }
+    sqlite3_reset(st);
+    /* Two uploads of the same package at once must not get the same number:
+     * the reservation is recorded by creating or bumping a placeholder. */
+    if (!id) {
+        char now[24];
+        db_now_iso(now);
+        st = db_stmt("INSERT INTO packages (identifier, current_version, created_at) VALUES (?, 0, ?)");
+        if (!st)
+            goto fail;
+        sqlite3_bind_text(st, 1, identifier, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+        if ((r = db_exec_stmt(st)))
+            goto fail;
+        id = sqlite3_last_insert_rowid(db_conn());
+    }
+    if ((r = db_commit()))
+        goto fail;
+    *ret_package_id = id;
+    *ret_version = version;
+    *ret_replaced = replaced;
+    return 0;
+fail:
+    db_rollback();
+    return r ? r : -EIO;
+}
+
+int store_package_add_version(int64_t package_id, int version,
+                              json_t *manifest, const char *filename,
+                              int64_t imported_by)
+{
+    json_t *scos = json_object_get(manifest, "scos");
+    const char *title = json_string_value(json_object_get(manifest, "title"));
+    const char *sv = json_string_value(json_object_get(manifest, "scorm_version"));
+    if (!title || !sv || !json_is_array(scos))
+        return -EINVAL;
+    char *text = json_dumps(manifest, JSON_COMPACT);
+    if (!text)
+        return -ENOMEM;
+    char now[24];
+    db_now_iso(now);
+    int r = db_begin();
+    if (r) {
+        free(text);
+        return r;
+    }
+    sqlite3_stmt *st = db_stmt(
+        "INSERT INTO package_versions (package_id, version, title, scorm_version,"
+        " sco_count, manifest, filename, imported_at, imported_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!st) {
+        r = -EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, package_id);
+    sqlite3_bind_int(st, 2, version);
+    sqlite3_bind_text(st, 3, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, sv, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, (int)json_array_size(scos));
+    sqlite3_bind_text(st, 6, text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, filename, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+    if (imported_by)
+        sqlite3_bind_int64(st, 9, imported_by);
+    if ((r = db_exec_stmt(st)))
+        goto out;
+    st = db_stmt("UPDATE packages SET current_version = ?2 WHERE id = ?1 AND current_version < ?2");
+    if (!st) {
+        r = -EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, package_id);
+    sqlite3_bind_int(st, 2, version);
+    if ((r = db_exec_stmt(st)))
+        goto out;
+    r = db_commit();
+out:
+    if (r)
+        db_rollback();
+    free(text);
+    return r;
+}
+
+#define VERSION_COLUMNS \
+    "p.id, v.id, v.version, p.identifier, v.title, v.scorm_version, v.manifest" \
+    " FROM package_versions v JOIN packages p ON p.id = v.package_id"
+
+static int version_from_row(sqlite3_stmt *st, cairn_package_version **ret)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? -ENOENT : db_fail("package version");
+    }
+    cairn_package_version *p = calloc(1, sizeof *p);
+    if (!p) {
+        sqlite3_reset(st);
+        return -ENOMEM;
+    }
+    p->package_id = sqlite3_column_int64(st, 0);
+    p->version_id = sqlite3_column_int64(st, 1);
+    p->version = sqlite3_column_int(st, 2);
+    p->identifier = db_text(st, 3);
+    p->title = db_text(st, 4);
+    p->scorm_version = db_text(st, 5);
+    const char *m = (const char *)sqlite3_column_text(st, 6);
+    p->manifest = m ? json_loads(m, 0, NULL) : NULL;
+    sqlite3_reset(st);
+    if (!p->identifier || !p->title || !p->scorm_version || !p->manifest) {
+        cairn_package_version_free(p);
+        return -EIO;
+    }
+    *ret = p;
+    return 0;
+}
+
+int store_package_current(int64_t package_id, cairn_package_version **ret)
+{
+    sqlite3_stmt *st = db_stmt("SELECT " VERSION_COLUMNS
+                               " WHERE p.id = ? AND v.version = p.current_version");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, package_id);
+    return version_from_row(st, ret);
+}
+
+int store_package_version_by_id(int64_t version_id, cairn_package_version **ret)
+{
+    sqlite3_stmt *st = db_stmt("SELECT " VERSION_COLUMNS " WHERE v.id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, version_id);
+    return version_from_row(st, ret);
+}
+
+int store_packages_json(json_t **ret)
+{
+    sqlite3_stmt *st = db_stmt(
+        "SELECT p.id, p.identifier, v.title, v.scorm_version, v.version, v.sco_count,"
+        " v.imported_at FROM packages p"
+        " JOIN package_versions v ON v.package_id = p.id AND v.version = p.current_version"
+        " ORDER BY v.title, p.id");
+    if (!st)
+        return -EIO;
+    json_t *list = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, json_pack("{sI ss ss ss si si ss}",
+            "id", (json_int_t)sqlite3_column_int64(st, 0),
+            "identifier", (const char *)sqlite3_column_text(st, 1),
+            "title", (const char *)sqlite3_column_text(st, 2),
+            "scorm_version", (const char *)sqlite3_column_text(st, 3),
+            "version", sqlite3_column_int(st, 4),
+            "sco_count", sqlite3_column_int(st, 5),
+            "imported_at", (const char *)sqlite3_column_text(st, 6)));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        return db_fail("packages");
+    }
+    *ret = json_pack("{so}", "packages", list);
+    return 0;
+}
+
+/* ---- training state ---- */
+
+/* The state a learner sees for one package. The learner record is sticky:
+ * once a module was completed, starting it again does not make it look
+ * unfinished. */
+static const char *training_state(sqlite3_stmt *st, int col_completion, int col_success,
+                                  int col_time, int col_visit, int col_record_status)
+{
+    const char *completion = (const char *)sqlite3_column_text(st, col_completion);
+    const char *success = (const char *)sqlite3_column_text(st, col_success);
+    const char *record = (const char *)sqlite3_column_text(st, col_record_status);
+    if (!completion)
+        return "not started";
+    if (success && strcmp(success, "passed") == 0)
+        return "passed";
+    if (success && strcmp(success, "failed") == 0 && strcmp(completion, "completed") == 0)
+        return record && strcmp(record, "failed") != 0 ? record : "failed";
+    if (strcmp(completion, "completed") == 0)
+        return record && strcmp(record, "passed") == 0 ? "passed" : "completed";
+    if (record)
+        return record;
+    if (strcmp(completion, "not attempted") == 0 && sqlite3_column_int64(st, col_time) == 0 &&
+        sqlite3_column_type(st, col_visit) == SQLITE_NULL)
+        return "not started";
+    return "in progress";
+}
+
+static json_t *nullable_text(sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    return t ? json_string(t) : json_null();
+}
+
+static json_t *score_json(sqlite3_stmt *st, int scaled_col, int record_col)
+{
+    if (sqlite3_column_type(st, scaled_col) != SQLITE_NULL)
+        return json_real(sqlite3_column_double(st, scaled_col) * 100.0);
+    if (sqlite3_column_type(st, record_col) != SQLITE_NULL)
+        return json_real(sqlite3_column_double(st, record_col));
+    return json_null();
+}
+
+/* Columns 0..9 of both training queries: package id, title, version,
+ * completion, success, scaled, time, last visit, record completed_at,
+ * record status, record score. */
+#define TRAINING_COLUMNS \
+    "p.id, v.title, v.scorm_version, r.completion_status, r.success_status," \
+    " r.score_scaled, r.total_time_cs, r.last_visit, lr.completed_at, lr.status, lr.score"
+
+static json_t *training_row(sqlite3_stmt *st)
+{
+    return json_pack("{sI ss ss ss so sI so so}",
+        "package_id", (json_int_t)sqlite3_column_int64(st, 0),
+        "title", (const char *)sqlite3_column_text(st, 1),
+        "scorm_version", (const char *)sqlite3_column_text(st, 2),
+        "state", training_state(st, 3, 4, 6, 7, 9),
+        "score", score_json(st, 5, 10),
+        "time_spent_seconds", (json_int_t)(sqlite3_column_int64(st, 6) / 100),
+        "last_visit", nullable_text(st, 7),
+        "completed_at", nullable_text(st, 8));
+}
+
+int store_training_json(int64_t user_id, json_t **ret)
+{
+    sqlite3_stmt *st = db_stmt(
+        "SELECT " TRAINING_COLUMNS " FROM packages p"
+        " JOIN package_versions v ON v.package_id = p.id AND v.version = p.current_version"
+        " LEFT JOIN registrations r ON r.package_id = p.id AND r.user_id = ?1"
+        " LEFT JOIN learner_records lr ON lr.user_id = ?1 AND lr.kind = 'elearning'"
+        "  AND lr.item_ref = p.identifier"
+        " ORDER BY v.title, p.id");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, user_id);
+    json_t *list = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(list, training_row(st));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        return db_fail("training");
+    }
+    *ret = json_pack("{so}", "modules", list);
+    return 0;
+}
+
+int store_officer_learners_json(int64_t borough_id, json_t **ret)
+{
+    /* Every learner of the borough crossed with every package, in one pass:
+     * learners who have not started a module still appear, as "not started". */
+    sqlite3_stmt *st = db_stmt(
+        "SELECT " TRAINING_COLUMNS ", u.id, u.name, u.email, o.name, u.job_role"
+        " FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id"
+        " CROSS JOIN packages p"
+        " JOIN package_versions v ON v.package_id = p.id AND v.version = p.current_version"
+        " LEFT JOIN registrations r ON r.package_id = p.id AND r.user_id = u.id"
+        " LEFT JOIN learner_records lr ON lr.user_id = u.id AND lr.kind = 'elearning'"
+        "  AND lr.item_ref = p.identifier"
+        " WHERE u.role = 'learner' AND (?1 = 0 OR u.borough_id = ?1)"
+        " ORDER BY u.name, u.id, v.title, p.id");
+    sqlite3_stmt *no_pkg = db_stmt(
+        "SELECT u.id, u.name, u.email, o.name, u.job_role FROM users u"
+        " LEFT JOIN organisations o ON o.id = u.organisation_id"
+        " WHERE u.role = 'learner' AND (?1 = 0 OR u.borough_id = ?1)"
+        "  AND NOT EXISTS (SELECT 1 FROM packages WHERE current_version > 0)"
+        " ORDER BY u.name, u.id");
+    if (!st || !no_pkg)
+        return -EIO;
+    json_t *list = json_array(), *cur = NULL;
+    int64_t cur_id = 0;
+    int rc;
+    sqlite3_bind_int64(st, 1, borough_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t uid = sqlite3_column_int64(st, 11);
+        if (!cur || uid != cur_id) {
+            cur = json_pack("{sI ss ss so ss s[]}", "id", (json_int_t)uid,
+                "name", (const char *)sqlite3_column_text(st, 12),
+                "email", (const char *)sqlite3_column_text(st, 13),
+                "organisation", nullable_text(st, 14),
+                "job_role", (const char *)sqlite3_column_text(st, 15),
+                "modules");
+            json_array_append_new(list, cur);
+            cur_id = uid;
+        }
+        json_array_append_new(json_object_get(cur, "modules"), training_row(st));
+    }
+    sqlite3_reset(st);
+    /* With no packages imported the cross join is empty: list the learners. */
+    sqlite3_bind_int64(no_pkg, 1, borough_id);
+    while (rc == SQLITE_DONE && (rc = sqlite3_step(no_pkg)) == SQLITE_ROW)
+        json_array_append_new(list, json_pack("{sI ss ss so ss s[]}",
+            "id", (json_int_t)sqlite3_column_int64(no_pkg, 0),
+            "name", (const char *)sqlite3_column_text(no_pkg, 1),
+            "email", (const char *)sqlite3_column_text(no_pkg, 2),
+            "organisation", nullable_text(no_pkg, 3),
+            "job_role", (const char *)sqlite3_column_text(no_pkg, 4),
+            "modules"));
+    sqlite3_reset(no_pkg);
+    if (rc != SQLITE_DONE) {
+        json_decref(list);
+        return db_fail("officer learners");
+    }
+    *ret = list;
+    return 0;
+}
+
+/* ---- registrations and attempts ---- */
+
+int store_registration_ensure(int64_t user_id, int64_t package_id,
+                              int64_t *ret_registration_id, char **ret_last_sco)
+{
+    char now[24];
+    db_now_iso(now);
+    sqlite3_stmt *st = db_stmt(
+        "INSERT INTO registrations (user_id, package_id, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (user_id, package_id) DO NOTHING");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_int64(st, 2, package_id);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    int r = db_exec_stmt(st);
+    if (r)
+        return r;
+    st = db_stmt("SELECT id, last_sco FROM registrations WHERE user_id = ? AND package_id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_int64(st, 2, package_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return db_fail("registration");
+    }
+    *ret_registration_id = sqlite3_column_int64(st, 0);
+    *ret_last_sco = db_text(st, 1);
+    sqlite3_reset(st);
+    return 0;
+}
+
+#define ATTEMPT_COLUMNS \
+    "a.id, a.registration_id, r.user_id, r.package_id, a.version_id, a.sco, a.token," \
+    " a.number, a.session_no, a.open, a.cmi, a.closed_time_cs, a.session_time_cs," \
+    " a.last_exit FROM sco_attempts a JOIN registrations r ON r.id = a.registration_id"
+
+static int attempt_from_row(sqlite3_stmt *st, cairn_attempt **ret)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? -ENOENT : db_fail("attempt");
+    }
+    cairn_attempt *a = calloc(1, sizeof *a);
+    if (!a) {
+        sqlite3_reset(st);
+        return -ENOMEM;
+    }
+    a->id = sqlite3_column_int64(st, 0);
+    a->registration_id = sqlite3_column_int64(st, 1);
+    a->user_id = sqlite3_column_int64(st, 2);
+    a->package_id = sqlite3_column_int64(st, 3);
+    a->version_id = sqlite3_column_int64(st, 4);
+    a->sco = db_text(st, 5);
+    a->token = db_text(st, 6);
+    a->number = sqlite3_column_int(st, 7);
+    a->session_no = sqlite3_column_int(st, 8);
+    a->open = sqlite3_column_int(st, 9) != 0;
+    const char *cmi = (const char *)sqlite3_column_text(st, 10);
+    a->cmi = json_loads(cmi ? cmi : "{}", 0, NULL);
+    a->closed_time_cs = sqlite3_column_int64(st, 11);
+    a->session_time_cs = sqlite3_column_int64(st, 12);
+    a->last_exit = db_text(st, 13);
+    sqlite3_reset(st);
+    if (!a->sco || !a->token || !a->cmi) {
+        cairn_attempt_free(a);
+        return -EIO;
+    }
+    *ret = a;
+    return 0;
+}
+
+int store_attempt_get(int64_t attempt_id, cairn_attempt **ret)
+{
+    sqlite3_stmt *st = db_stmt("SELECT " ATTEMPT_COLUMNS " WHERE a.id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, attempt_id);
+    return attempt_from_row(st, ret);
+}
+
+int store_attempt_launch(int64_t registration_id, const char *sco,
+                         int64_t version_id, const char *new_token,
+                         cairn_attempt **ret)
+{
+    char now[24];
+    db_now_iso(now);
+    int r = db_begin();
+    if (r)
+        return r;
+    sqlite3_stmt *st = db_stmt(
+        "SELECT id, number, open FROM sco_attempts WHERE registration_id = ? AND sco = ?"
+        " ORDER BY number DESC LIMIT 1");
+    if (!st)
+        goto fail;
+    sqlite3_bind_int64(st, 1, registration_id);
+    sqlite3_bind_text(st, 2, sco, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int64_t id = 0;
+    int number = 0;
+    bool open = false;
+    if (rc == SQLITE_ROW) {
+        id = sqlite3_column_int64(st, 0);
+        number = sqlite3_column_int(st, 1);
+        open = sqlite3_column_int(st, 2) != 0;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        r = db_fail("attempt lookup");
+        goto fail;
+    }
+    if (open) {
+        st = db_stmt(
+            "UPDATE sco_attempts SET session_no = session_no + 1,"
+            " closed_time_cs = closed_time_cs + session_time_cs, session_time_cs = 0,"
+            " updated_at = ? WHERE id = ?");
+        if (!st)
+            goto fail;
+        sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+    } else {
+        st = db_stmt(
+            "INSERT INTO sco_attempts (registration_id, sco, number, version_id, token,"
+            " started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?6)");
+        if (!st)
+            goto fail;
+        sqlite3_bind_int64(st, 1, registration_id);
+        sqlite3_bind_text(st, 2, sco, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, number + 1);
+        sqlite3_bind_int64(st, 4, version_id);
+        sqlite3_bind_text(st, 5, new_token, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+    }
+    if ((r = db_exec_stmt(st)))
+        goto fail;
+    if (!open)
+        id = sqlite3_last_insert_rowid(db_conn());
+    st = db_stmt("UPDATE registrations SET last_visit = ?, last_sco = ? WHERE id = ?");
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sco, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, registration_id);
+    if ((r = db_exec_stmt(st)) || (r = db_commit()))
+        goto fail;
+    return store_attempt_get(id, ret);
+fail:
+    db_rollback();
+    return r ? r : -EIO;
+}
+
+int store_sco_statuses(int64_t registration_id, json_t **ret)
+{
+    sqlite3_stmt *st = db_stmt(
+        "SELECT sco, completion_status, success_status FROM sco_attempts a"
+        " WHERE registration_id = ?1 AND number ="
+        "  (SELECT max(number) FROM sco_attempts b WHERE b.registration_id = ?1 AND b.sco = a.sco)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    json_t *map = json_object();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *success = (const char *)sqlite3_column_text(st, 2);
+        const char *completion = (const char *)sqlite3_column_text(st, 1);
+        const char *shown = success && strcmp(success, "unknown") != 0 ? success
+                          : completion ? completion : "not attempted";
+        json_object_set_new(map, (const char *)sqlite3_column_text(st, 0), json_string(shown));
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(map);
+        return db_fail("sco statuses");
+    }
+    *ret = map;
+    return 0;
+}
+
+/* ---- commits (writer thread only) ---- */
+
+typedef struct rollup {
+    const char *completion, *success;
+    bool has_score;
+    double score;
+    int64_t time_cs;
+} rollup;
+
+/* Course status from the latest attempt of each SCO. Completed when every
+ * launchable SCO is completed; failed when any SCO failed; passed when all
+ * are completed, none failed and at least one passed. The score is the mean
+ * of the scaled scores reported. */
+static int rollup_registration(int64_t registration_id, int sco_count, rollup *out)
+{
+    sqlite3_stmt *st = db_stmt(
+        "SELECT completion_status, success_status, score_scaled FROM sco_attempts a"
+        " WHERE registration_id = ?1 AND number ="
+        "  (SELECT max(number) FROM sco_attempts b WHERE b.registration_id = ?1 AND b.sco = a.sco)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    int completed = 0, started = 0, passed = 0, failed = 0, scored = 0, rc;
+    double sum = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(st, 0);
+        const char *s = (const char *)sqlite3_column_text(st, 1);
+        if (c && strcmp(c, "completed") == 0)
+            completed++;
+        if (c && strcmp(c, "not attempted") != 0)
+            started++;
+        if (s && strcmp(s, "passed") == 0)
+            passed++;
+        if (s && strcmp(s, "failed") == 0)
+            failed++;
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            sum += sqlite3_column_double(st, 2);
+            scored++;
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_fail("rollup");
+    out->completion = completed >= sco_count && sco_count > 0 ? "completed"
+                    : started ? "incomplete" : "not attempted";
+    out->success = failed ? "failed"
+                 : passed && completed >= sco_count ? "passed" : "unknown";
+    out->has_score = scored > 0;
+    out->score = scored ? sum / scored : 0;
+
+    st = db_stmt("SELECT coalesce(sum(closed_time_cs + session_time_cs), 0)"
+                 " FROM sco_attempts WHERE registration_id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    out->time_cs = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int status_rank(const char *status)
+{
+    if (!status)
+        return 0;
+    if (strcmp(status, "passed") == 0)
+        return 3;
+    if (strcmp(status, "completed") == 0)
+        return 2;
+    return 1;   /* failed */
+}
+
+/* Writes the learner record when the registration has just become complete
+ * or its result changed. A worse result never replaces a better one. */
+static int record_completion(int64_t registration_id, const char *title,
+                             const rollup *now_r, const char *was_completion,
+                             const char *was_success)
+{
+    if (strcmp(now_r->completion, "completed") != 0)
+        return 0;
+    if (was_completion && strcmp(was_completion, "completed") == 0 &&
+        was_success && strcmp(was_success, now_r->success) == 0)
+        return 0;
+    const char *status = strcmp(now_r->success, "passed") == 0 ? "passed"
+                       : strcmp(now_r->success, "failed") == 0 ? "failed" : "completed";
+    char now[24];
+    db_now_iso(now);
+    sqlite3_stmt *st = db_stmt(
+        "INSERT INTO learner_records (user_id, kind, item_ref, title, completed_at, score,"
+        " time_spent_s, status)"
+        " SELECT r.user_id, 'elearning', p.identifier, ?2, ?3, ?4, ?5, ?6"
+        " FROM registrations r JOIN packages p ON p.id = r.package_id WHERE r.id = ?1"
+        " ON CONFLICT (user_id, kind, item_ref) DO UPDATE SET"
+        "  title = excluded.title, completed_at = excluded.completed_at,"
+        "  score = excluded.score, time_spent_s = excluded.time_spent_s,"
+        "  status = excluded.status"
+        " WHERE ?7 >= (CASE learner_records.status WHEN 'passed' THEN 3"
+        "  WHEN 'completed' THEN 2 ELSE 1 END)");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    if (now_r->has_score)
+        sqlite3_bind_double(st, 4, now_r->score * 100.0);
+    sqlite3_bind_int64(st, 5, now_r->time_cs / 100);
+    sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 7, status_rank(status));
+    return db_exec_stmt(st);
+}
+
+static int apply_commit(cairn_commit *c)
+{
+    sqlite3_stmt *st = db_stmt(
+        "SELECT a.open, a.session_no, a.registration_id, a.cmi, r.completion_status,"
+        " r.success_status FROM sco_attempts a JOIN registrations r ON r.id = a.registration_id"
+        " WHERE a.id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, c->attempt_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return -ENOENT;
+    }
+    bool open = sqlite3_column_int(st, 0) != 0;
+    int session_no = sqlite3_column_int(st, 1);
+    int64_t registration_id = sqlite3_column_int64(st, 2);
+    json_t *stored = json_loads((const char *)sqlite3_column_text(st, 3), 0, NULL);
+    char *was_completion = db_text(st, 4), *was_success = db_text(st, 5);
+    sqlite3_reset(st);
+
+    int r = -ESTALE;
+    json_t *incoming = json_loads(c->cmi_json, 0, NULL);
+    char *merged = NULL;
+    if (!open || session_no != c->session_no)
+        goto out;
+    r = -EIO;
+    if (!stored || !incoming)
+        goto out;
+    json_object_update_recursive(stored, incoming);
+    merged = json_dumps(stored, JSON_COMPACT);
+    if (!merged)
+        goto out;
+    char now[24];
+    db_now_iso(now);
+    st = db_stmt(
+        "UPDATE sco_attempts SET cmi = ?2,"
+        " completion_status = coalesce(?3, completion_status),"
+        " success_status = coalesce(?4, success_status),"
+        " score_scaled = CASE WHEN ?5 THEN ?6 ELSE score_scaled END,"
+        " score_raw = CASE WHEN ?7 THEN ?8 ELSE score_raw END,"
+        " last_exit = coalesce(?9, last_exit),"
+        " session_time_cs = CASE WHEN ?10 THEN ?11 ELSE session_time_cs END,"
+        " open = ?12, updated_at = ?13 WHERE id = ?1");
+    if (!st)
+        goto out;
+    sqlite3_bind_int64(st, 1, c->attempt_id);
+    sqlite3_bind_text(st, 2, merged, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, c->completion, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, c->success, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, c->has_scaled);
+    sqlite3_bind_double(st, 6, c->scaled);
+    sqlite3_bind_int(st, 7, c->has_raw);
+    sqlite3_bind_double(st, 8, c->raw);
+    sqlite3_bind_text(st, 9, c->exit, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 10, c->has_session_time);
+    sqlite3_bind_int64(st, 11, c->session_time_cs);
+    sqlite3_bind_int(st, 12, !c->closes);
+    sqlite3_bind_text(st, 13, now, -1, SQLITE_STATIC);
+    if ((r = db_exec_stmt(st)))
+        goto out;
+
+    rollup ru;
+    if ((r = rollup_registration(registration_id, c->sco_count, &ru)))
+        goto out;
+    st = db_stmt("UPDATE registrations SET completion_status = ?2, success_status = ?3,"
+                 " score_scaled = ?4, total_time_cs = ?5, last_visit = ?6 WHERE id = ?1");
+    if (!st) {
+        r = -EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, registration_id);
+    sqlite3_bind_text(st, 2, ru.completion, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ru.success, -1, SQLITE_STATIC);
+    if (ru.has_score)
+        sqlite3_bind_double(st, 4, ru.score);
+    sqlite3_bind_int64(st, 5, ru.time_cs);
+    sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+    if ((r = db_exec_stmt(st)))
+        goto out;
+    r = record_completion(registration_id, c->title, &ru, was_completion, was_success);
+out:
+    free(merged);
+    free(was_completion);
+    free(was_success);
+    json_decref(stored);
+    json_decref(incoming);
+    return r;
+}
+
+int store_commit_batch(cairn_commit **commits, size_t n)
+{
+    int r = db_begin();
+    if (r) {
+        for (size_t i = 0; i < n; i++)
+            commits[i]->result = r;
+        return r;
+    }
+    sqlite3 *db = db_conn();
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_exec(db, "SAVEPOINT one", NULL, NULL, NULL);
+        commits[i]->result = apply_commit(commits[i]);
+        if (commits[i]->result)
+            sqlite3_exec(db, "ROLLBACK TO one", NULL, NULL, NULL);
+        sqlite3_exec(db, "RELEASE one", NULL, NULL, NULL);
+    }
+    if ((r = db_commit())) {
+        db_rollback();
+        for (size_t i = 0; i < n; i++)
+            commits[i]->result = r;
+    }
+    return r;
+}
