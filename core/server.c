@@ -112,10 +112,13 @@ void reply_cookie(cairn_req *r, const char *name, const char *value, long max_ag
 {
     if (r->n_cookies >= (int)(sizeof r->set_cookies / sizeof r->set_cookies[0]))
         return;
+    /* Secure when told so, or when a TLS-terminating proxy says the page
+     * was fetched over https (the flag only ever tightens). */
+    const char *proto = req_header(r, "X-Forwarded-Proto");
+    bool secure = cfg.secure_cookies || (proto && strcmp(proto, "https") == 0);
     char *c = NULL;
     if (asprintf(&c, "%s=%s; Path=/; Max-Age=%ld; SameSite=Lax%s%s", name, value,
-                 max_age, http_only ? "; HttpOnly" : "",
-                 cfg.secure_cookies ? "; Secure" : "") < 0)
+                 max_age, http_only ? "; HttpOnly" : "", secure ? "; Secure" : "") < 0)
         return;
     r->set_cookies[r->n_cookies++] = c;
 }

@@ -733,7 +733,7 @@ static int apply_commit(cairn_commit *c)
     if ((r = db_exec_stmt(st)))
         goto out;
 
-    rollup ru;
+    rollup ru = { 0 };
     if ((r = rollup_registration(registration_id, c->sco_count, &ru)))
         goto out;
     st = db_stmt("UPDATE registrations SET completion_status = ?2, success_status = ?3,"
