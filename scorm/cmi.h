@@ -72,7 +72,13 @@ typedef struct cairn_cmi_summary {
  * cmi.core.student_id, cmi.learner_name, cmi.core.total_time, cmi.entry,
  * cmi.credit, cmi.mode, cmi.launch_data, the _children and _count keywords)
  * are accepted and ignored, never stored from the client.
- * Returns 0 and fills *ret, or -EINVAL and fills *err. */
+ * An empty string or a JSON null means "not set" and is always accepted:
+ * scorm-again writes "" for every element it has never set. Collections may
+ * be arrays or objects keyed "0".."n-1"; a gap or too many members (1000
+ * interactions, 100 objectives, 250 comments) is refused with 201 (1.2) or
+ * 351 (2004), an unknown element with 401, a bad value with 405 (1.2) or
+ * 406 / 407 (2004), a 2004 response without an interaction type with 408.
+ * Returns 0 and fills *ret, or -EINVAL and fills *err (either may be NULL). */
 int cairn_cmi_validate(cairn_scorm_version version, json_t *body,
                        cairn_cmi_summary *ret, cairn_cmi_error *err);
 
@@ -101,11 +107,14 @@ typedef struct cairn_sco_rules {
  *    count as completed; "completed" completed with success unknown;
  *    "incomplete"/"browsed" incomplete; "not attempted" not attempted.
  *  - 1.2 mastery score applies when the SCO reports a raw score but no
- *    passed/failed status.
+ *    passed/failed status (raw >= mastery passes); the result counts as
+ *    completed, as passed and failed do in 1.2.
  *  - 2004 scaled_passing_score applies when success_status is unknown or
  *    absent and score.scaled is present; completion_threshold applies to
  *    progress_measure when completion_status is unknown or absent.
- * Either out pointer is set to a static string or left NULL when unknown. */
+ * Either out pointer is set to a static string or to NULL when unknown
+ * ("unknown" is never returned). rules may be NULL (no rules); s may be NULL
+ * (nothing known); either out pointer may be NULL. */
 void cairn_cmi_resolve_status(cairn_scorm_version version,
                               const cairn_cmi_summary *s,
                               const cairn_sco_rules *rules,
