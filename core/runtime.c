@@ -13,7 +13,8 @@
  *     client sends is ignored.
  *  4. Status kept for the record: cairn_cmi_resolve_status (1.2 "passed"
  *     counts as completed; mastery score applies when the content sets no
- *     pass/fail).
+ *     pass/fail). A 1.2 SCO that finishes without ever setting a status is
+ *     completed.
  */
 #include "runtime.h"
 
@@ -272,6 +273,13 @@ int runtime_prepare_commit(const cairn_package_version *pv, json_t *sco,
     }
     out->has_raw = s.has_score_raw;
     out->raw = s.score_raw;
+
+    /* SCORM 1.2 leaves completion of a SCO that never sets a status to the
+     * LMS: having been launched and finished, it is completed (the golf
+     * "minimum run-time calls" SCOs do only LMSInitialize and LMSFinish). */
+    if (final && v == CAIRN_SCORM_12 &&
+        (!out->completion || str_is(out->completion, "not attempted")))
+        out->completion = "completed";
 
     /* Rule 2: the exit in force is this commit's, else the last one saved. */
     const char *exit = s.exit ? s.exit : a->last_exit;

@@ -1,0 +1,111 @@
+// My training: every module open to the learner, its state, and a button to
+// start, continue or review it.
+import {
+  apiFetch,
+  el,
+  formatDate,
+  formatDateTime,
+  formatDuration,
+  formatScore,
+  initComponents,
+  renderHeader,
+  requireUser,
+  showProblem,
+  signOut,
+  stateTag,
+} from './common.js';
+
+initComponents();
+
+const list = document.getElementById('modules');
+const loading = document.getElementById('loading');
+const summaryHost = document.querySelector('[data-error-summary]');
+
+document.getElementById('sign-out').addEventListener('click', signOut);
+
+function actionText(state) {
+  if (state === 'not started') return 'Start';
+  if (state === 'completed' || state === 'passed') return 'Review';
+  return 'Continue';
+}
+
+function row(key, ...value) {
+  return el(
+    'div',
+    { class: 'govuk-summary-list__row' },
+    el('dt', { class: 'govuk-summary-list__key' }, key),
+    el('dd', { class: 'govuk-summary-list__value' }, ...value),
+  );
+}
+
+function card(module, index) {
+  const titleId = `module-${index}-title`;
+  const score = formatScore(module.score);
+  const rows = [
+    row('Status', stateTag(module.state)),
+    row('Score', score || 'No score yet'),
+    row('Time spent', formatDuration(module.time_spent_seconds)),
+    row('Last visit', formatDateTime(module.last_visit) || 'Not visited yet'),
+  ];
+  if (module.completed_at) rows.push(row('Completed on', formatDate(module.completed_at)));
+
+  const href = `/play.html?package=${encodeURIComponent(module.package_id)}`;
+  const action = el(
+    'a',
+    { href, role: 'button', draggable: 'false', class: 'govuk-button', 'data-module': 'govuk-button' },
+    actionText(module.state),
+    el('span', { class: 'govuk-visually-hidden' }, ` ${module.title}`),
+  );
+
+  return el(
+    'li',
+    { class: 'govuk-summary-card cairn-module-card' },
+    el(
+      'div',
+      { class: 'govuk-summary-card__title-wrapper' },
+      el('h2', { class: 'govuk-summary-card__title', id: titleId }, module.title),
+    ),
+    el(
+      'div',
+      { class: 'govuk-summary-card__content' },
+      el('dl', { class: 'govuk-summary-list' }, ...rows),
+      action,
+    ),
+  );
+}
+
+async function main() {
+  const user = await requireUser(['learner', 'officer', 'admin']);
+  renderHeader(user);
+  const who = document.getElementById('who');
+  const where = [user.organisation && user.organisation.name, user.borough && user.borough.name].filter(Boolean);
+  who.textContent = where.join(', ');
+  who.hidden = where.length === 0;
+
+  try {
+    const answer = await apiFetch('/api/me/training');
+    const modules = (answer && answer.modules) || [];
+    if (modules.length === 0) {
+      loading.textContent = 'There is no training for you yet. Your borough’s training officer will add it.';
+      loading.classList.remove('cairn-loading');
+      loading.classList.add('govuk-body');
+      return;
+    }
+    list.replaceChildren(...modules.map(card));
+    list.hidden = false;
+    loading.textContent = modules.length === 1 ? '1 module' : `${modules.length} modules`;
+    loading.classList.add('govuk-visually-hidden');
+    initComponents(list);
+  } catch (error) {
+    loading.hidden = true;
+    showProblem(summaryHost, `Your training could not be loaded. ${error.message}`, {
+      link: { href: location.pathname, text: 'Try again' },
+    });
+  }
+}
+
+main().catch((error) => {
+  // Only reached when Cairn cannot be asked who is signed in.
+  loading.hidden = true;
+  showProblem(summaryHost, error.message, { link: { href: location.pathname + location.search, text: 'Try again' } });
+});
