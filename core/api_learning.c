@@ -27,6 +27,32 @@ static json_t *nullable(const char *s)
     return s ? json_string(s) : json_null();
 }
 
+/* A file path inside a package as a URL path: a launch file may be named
+ * with spaces, '%', '#' or '?', which must not be read as URL syntax.
+ * Returns a malloc'd string or NULL. */
+static char *url_encode_path(const char *path)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (!path)
+        return NULL;
+    size_t n = strlen(path);
+    char *out = malloc(n * 3 + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~!$&'()*+,;=:@", *p)) {
+            *o++ = (char)*p;
+        } else {
+            *o++ = '%';
+            *o++ = hex[*p >> 4];
+            *o++ = hex[*p & 15];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
 void api_launch(cairn_req *r)
 {
     const char *want = NULL;
@@ -83,11 +109,12 @@ void api_launch(cairn_req *r)
         asco = sco;
 
     char *launch_url = NULL, *commit_url = NULL;
-    const char *lp = json_string_value(json_object_get(asco, "launch_path"));
+    char *lp = url_encode_path(json_string_value(json_object_get(asco, "launch_path")));
     const char *lq = json_string_value(json_object_get(asco, "launch_query"));
-    if (asprintf(&launch_url, "/content/%lld/%d/%s%s", (long long)apv->package_id,
-                 apv->version, lp ? lp : "", lq ? lq : "") < 0)
+    if (!lp || asprintf(&launch_url, "/content/%lld/%d/%s%s", (long long)apv->package_id,
+                        apv->version, lp, lq ? lq : "") < 0)
         launch_url = NULL;
+    free(lp);
     if (asprintf(&commit_url, "/api/attempts/%lld/commit?t=%s&s=%d", (long long)a->id,
                  a->token, a->session_no) < 0)
         commit_url = NULL;

@@ -5,7 +5,7 @@
  *   1. cairn_package_inspect(): open the zip under the safety limits, find
  *      imsmanifest.xml at the root, parse it, and check that every launch
  *      file it names is present. Returns the manifest as JSON (see
- *      docs/SCORM.md, "Manifest JSON") or a message for the uploader.
+ *      docs/SCORM-MANIFEST-JSON.md) or a message for the uploader.
  *   2. cairn_package_extract(): write every entry under dest_dir, refusing
  *      anything that would land outside it.
  */
@@ -21,7 +21,8 @@ typedef struct cairn_zip_limits {
     size_t max_entries;        /* entries in the central directory */
     uint64_t max_entry_size;   /* uncompressed bytes of one entry */
     uint64_t max_total_size;   /* uncompressed bytes of all entries */
-    uint32_t max_ratio;        /* uncompressed / compressed, per entry */
+    uint32_t max_ratio;        /* uncompressed / compressed, per entry over
+                                  1 MiB (CAIRN_ZIP_RATIO_GRACE) */
     size_t max_path_len;       /* bytes in one entry name */
 } cairn_zip_limits;
 

@@ -13,15 +13,14 @@
 static int check_count, check_failed;
 
 #define CHECK(cond, ...) do {                                            \
+        int check_ok_ = (cond) ? 1 : 0;   /* evaluated once */            \
         check_count++;                                                    \
-        if (cond) {                                                       \
-            printf("ok %d - ", check_count);                              \
-        } else {                                                          \
+        if (!check_ok_)                                                   \
             check_failed++;                                               \
-            printf("not ok %d - ", check_count);                          \
-        }                                                                 \
+        printf("%s %d - ", check_ok_ ? "ok" : "not ok", check_count);     \
         printf(__VA_ARGS__);                                              \
-        if (!(cond)) printf(" (%s:%d)", __FILE__, __LINE__);              \
+        if (!check_ok_)                                                   \
+            printf(" (%s:%d)", __FILE__, __LINE__);                       \
         printf("\n");                                                     \
     } while (0)
 
