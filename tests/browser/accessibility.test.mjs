@@ -1,0 +1,87 @@
+// axe-core on Cairn's pages at desktop and phone width: any serious or
+// critical violation fails; the others are printed.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { startServer } from '../lib/server.mjs';
+import { newLearner } from '../lib/client.mjs';
+import { AXE_PATH, launchBrowser, signIn } from '../lib/browser.mjs';
+import { GOLF12, training } from '../lib/scorm.mjs';
+
+const WIDTHS = [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]];
+
+// who: null (signed out), 'learner' or 'officer'; ready: what shows once the
+// page has loaded its data.
+const PAGES = [
+  ['index', '/', null, 'main h1'],
+  ['login', '/login.html', null, '#login-form'],
+  ['register', '/register.html', null, '#organisation'],
+  ['training', '/training.html', 'learner', '#modules:not([hidden])'],
+  ['officer', '/officer.html', 'officer', '#learners-table'],
+  ['upload', '/upload.html', 'officer', 'main form'],
+  // The player around third-party content: the content itself is not Cairn's.
+  ['player', '/play.html?package=PKG', 'learner', '#content-frame[src^="/content/"]'],
+];
+
+let srv, browser, page, learner, packageId, signedInAs = null;
+
+before(async () => {
+  srv = await startServer({ demo: true, packages: true });
+  learner = await newLearner(srv.url, 'Leicestershire', { name: 'Axe Learner' });
+  packageId = (await training(learner.client, GOLF12)).package_id;
+  // axe is injected as a script: let it past the pages' Content-Security-Policy.
+  browser = await launchBrowser({ bypassCSP: true });
+  page = browser.page;
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+async function becomes(who) {
+  if (signedInAs === who)
+    return;
+  await page.context().clearCookies();
+  if (who === 'learner')
+    await signIn(page, srv.url, learner.email, learner.password);
+  else if (who === 'officer') {
+    const o = srv.account('officer', 'leics');
+    await signIn(page, srv.url, o.email, o.password);
+  }
+  signedInAs = who;
+}
+
+function describeNode(n) {
+  return `    ${n.target.join(' ')}\n      ${(n.failureSummary || '').split('\n').join('\n      ')}`;
+}
+
+describe('accessibility (axe-core)', () => {
+  for (const [name, path, who, ready] of PAGES) {
+    for (const [widthName, viewport] of WIDTHS) {
+      test(`${name} page at ${widthName} width (${viewport.width} px)`, async (t) => {
+        await becomes(who);
+        await page.setViewportSize(viewport);
+        await page.goto(srv.url + path.replace('PKG', packageId));
+        await page.waitForLoadState('networkidle');
+        await page.locator(ready).first().waitFor();
+        assert.equal(new URL(page.url()).pathname, new URL(srv.url + path).pathname, 'not sent elsewhere');
+        await page.addScriptTag({ path: AXE_PATH });
+        const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'], iframes: false }));
+        const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+        const minor = results.violations.filter((v) => !bad.includes(v));
+        for (const v of minor)
+          t.diagnostic(`${v.impact} ${v.id}: ${v.help} (${v.nodes.length})\n${v.nodes.map(describeNode).join('\n')}`);
+        assert.deepEqual(bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map(describeNode).join('\n')}`), []);
+      });
+    }
+  }
+
+  test('the check itself can fail: axe finds the golf launch page\'s untitled frame', async () => {
+    await becomes('learner');
+    await page.goto(`${srv.url}/content/${packageId}/1/shared/launchpage.html`);
+    await page.addScriptTag({ path: AXE_PATH });
+    const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'], iframes: false }));
+    assert.ok(results.violations.some((v) => v.id === 'frame-title'), JSON.stringify(results.violations.map((v) => v.id)));
+  });
+});
