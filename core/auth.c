@@ -9,6 +9,9 @@
 #include <strings.h>
 #include <time.h>
 
+enum { AUTH_OPSLIMIT = 2 };
+#define AUTH_MEMLIMIT ((size_t)19 * 1024 * 1024)
+
 int auth_init(void)
 {
     return sodium_init() < 0 ? -EIO : 0;
@@ -17,9 +20,13 @@ int auth_init(void)
 int auth_hash_password(const char *password, char *out)
 {
     _Static_assert(crypto_pwhash_STRBYTES <= AUTH_HASH_MAX, "hash buffer");
+    /* Argon2id with OWASP's recommended floor (19 MiB, 2 passes): libsodium's
+     * "interactive" 64 MiB held a worker thread for up to a second on this
+     * class of machine and could take hundreds of MB with a few sign-ins
+     * at once. The parameters live in the hash, so they can be raised later
+     * and old hashes still verify. */
     if (crypto_pwhash_str_alg(out, password, strlen(password),
-                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                              AUTH_OPSLIMIT, AUTH_MEMLIMIT,
                               crypto_pwhash_ALG_ARGON2ID13) != 0)
         return -ENOMEM;
     return 0;
@@ -59,11 +66,14 @@ bool auth_token_equal(const char *a, const char *b)
 }
 
 /* ---- rate limit ----
- * A small fixed table of recent failures keyed by a hash of the email or
- * address; the oldest entry is reused when it is full, so memory is bounded
- * whatever an attacker sends. */
+ * A fixed table of recent failures keyed by a keyed hash of the email or
+ * address, so memory is bounded whatever an attacker sends. The hash key is
+ * random per process: nobody can choose emails that land on someone else's
+ * slot. A key probes a few slots; a live slot of another key is never
+ * taken while a free or expired one is in reach, and when all are live the
+ * oldest goes (which an attacker cannot aim at). */
 
-enum { RATE_SLOTS = 4096, RATE_WINDOW = 15 * 60, RATE_EMAIL = 5, RATE_IP = 20 };
+enum { RATE_SLOTS = 65536, RATE_PROBES = 8, RATE_WINDOW = 15 * 60, RATE_EMAIL = 5, RATE_IP = 20 };
 
 typedef struct rate_slot {
     uint64_t key;
@@ -72,30 +82,43 @@ typedef struct rate_slot {
 } rate_slot;
 
 static rate_slot g_slots[RATE_SLOTS];
+static unsigned char g_rate_secret[crypto_shorthash_KEYBYTES];
+static pthread_once_t g_rate_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t g_rate_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void rate_init(void)
+{
+    randombytes_buf(g_rate_secret, sizeof g_rate_secret);
+}
 
 static uint64_t rate_key(const char *kind, const char *value)
 {
-    unsigned char h[8];
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, sizeof h);
-    crypto_generichash_update(&st, (const unsigned char *)kind, strlen(kind));
-    for (const char *p = value; *p; p++) {
-        unsigned char c = (unsigned char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        crypto_generichash_update(&st, &c, 1);
-    }
-    crypto_generichash_final(&st, h, sizeof h);
+    char buf[300];
+    size_t n = 0;
+    buf[n++] = kind[0];
+    for (const char *p = value; *p && n < sizeof buf; p++)
+        buf[n++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    unsigned char h[crypto_shorthash_BYTES];
+    pthread_once(&g_rate_once, rate_init);
+    crypto_shorthash(h, (const unsigned char *)buf, n, g_rate_secret);
     uint64_t k;
     memcpy(&k, h, sizeof k);
     return k | 1;   /* 0 marks an empty slot */
 }
 
-/* Returns the slot for key (live), or NULL. Caller holds the lock. */
+static bool slot_live(const rate_slot *s, time_t now)
+{
+    return s->key && now - s->first < RATE_WINDOW;
+}
+
+/* The live slot holding key, or NULL. Caller holds the lock. */
 static rate_slot *rate_find(uint64_t key, time_t now)
 {
-    rate_slot *s = &g_slots[key % RATE_SLOTS];
-    if (s->key == key && now - s->first < RATE_WINDOW)
-        return s;
+    for (unsigned i = 0; i < RATE_PROBES; i++) {
+        rate_slot *s = &g_slots[(key + i) % RATE_SLOTS];
+        if (s->key == key && slot_live(s, now))
+            return s;
+    }
     return NULL;
 }
 
@@ -110,17 +133,28 @@ static int rate_wait(uint64_t key, int limit, time_t now)
 int auth_rate_check(const char *email, const char *ip)
 {
     time_t now = time(NULL);
+    uint64_t ke = rate_key("e", email), ki = rate_key("i", ip);
     pthread_mutex_lock(&g_rate_lock);
-    int a = rate_wait(rate_key("e", email), RATE_EMAIL, now);
-    int b = rate_wait(rate_key("i", ip), RATE_IP, now);
+    int a = rate_wait(ke, RATE_EMAIL, now);
+    int b = rate_wait(ki, RATE_IP, now);
     pthread_mutex_unlock(&g_rate_lock);
     return a > b ? a : b;
 }
 
 static void rate_bump(uint64_t key, time_t now)
 {
-    rate_slot *s = &g_slots[key % RATE_SLOTS];
-    if (s->key != key || now - s->first >= RATE_WINDOW) {
+    rate_slot *s = rate_find(key, now);
+    if (!s) {
+        rate_slot *oldest = NULL;
+        for (unsigned i = 0; i < RATE_PROBES && !s; i++) {
+            rate_slot *c = &g_slots[(key + i) % RATE_SLOTS];
+            if (!slot_live(c, now))
+                s = c;
+            else if (!oldest || c->first < oldest->first)
+                oldest = c;
+        }
+        if (!s)
+            s = oldest;
         s->key = key;
         s->first = now;
         s->count = 0;
@@ -131,17 +165,19 @@ static void rate_bump(uint64_t key, time_t now)
 void auth_rate_failure(const char *email, const char *ip)
 {
     time_t now = time(NULL);
+    uint64_t ke = rate_key("e", email), ki = rate_key("i", ip);
     pthread_mutex_lock(&g_rate_lock);
-    rate_bump(rate_key("e", email), now);
-    rate_bump(rate_key("i", ip), now);
+    rate_bump(ke, now);
+    rate_bump(ki, now);
     pthread_mutex_unlock(&g_rate_lock);
 }
 
 void auth_rate_success(const char *email)
 {
+    uint64_t ke = rate_key("e", email);
     pthread_mutex_lock(&g_rate_lock);
-    rate_slot *s = &g_slots[rate_key("e", email) % RATE_SLOTS];
-    if (s->key == rate_key("e", email))
+    rate_slot *s = rate_find(ke, time(NULL));
+    if (s)
         s->key = 0;
     pthread_mutex_unlock(&g_rate_lock);
 }

@@ -1,7 +1,7 @@
 /* auth.h: passwords, tokens and the sign-in rate limit.
  *
- * Passwords are hashed with Argon2id (libsodium crypto_pwhash_str, its
- * "interactive" limits). Tokens (sessions, CSRF, attempt tokens) are
+ * Passwords are hashed with Argon2id (libsodium crypto_pwhash_str_alg,
+ * 19 MiB and 2 passes: OWASP's recommended minimum). Tokens (sessions, CSRF, attempt tokens) are
  * random bytes from libsodium, hex-encoded; only a hash of a session token
  * is stored. */
 #ifndef CAIRN_AUTH_H

@@ -291,6 +291,32 @@ int store_session_lookup(const unsigned char hash[32], int64_t now,
     return r;
 }
 
+int store_session_user(const unsigned char hash[32], int64_t now,
+                       cairn_user **ret_user, char **ret_csrf)
+{
+    /* Column 9, the password hash in USER_COLUMNS, is the CSRF token here. */
+    sqlite3_stmt *st = db_stmt(
+        "SELECT u.id, u.email, u.name, u.role, u.borough_id, b.name, u.organisation_id,"
+        " o.name, u.job_role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
+        " LEFT JOIN boroughs b ON b.id = u.borough_id"
+        " LEFT JOIN organisations o ON o.id = u.organisation_id"
+        " WHERE s.token_hash = ? AND s.expires_at > ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, now);
+    char *csrf = NULL;
+    int r = user_from_row(st, ret_user, &csrf);
+    if (r == 0 && !csrf) {
+        cairn_user_free(*ret_user);
+        *ret_user = NULL;
+        return -ENOMEM;
+    }
+    if (r == 0)
+        *ret_csrf = csrf;
+    return r;
+}
+
 int store_session_delete(const unsigned char hash[32])
 {
     sqlite3_stmt *st = db_stmt("DELETE FROM sessions WHERE token_hash = ?");

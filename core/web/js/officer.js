@@ -5,6 +5,7 @@ import {
   el,
   formatScore,
   initComponents,
+  moduleNames,
   renderHeader,
   requireUser,
   showProblem,
@@ -37,13 +38,14 @@ function fold(text) {
 
 // The modules to show as columns, in the order first seen.
 function moduleColumns(learners) {
-  const columns = new Map();
+  const modules = new Map();
   for (const learner of learners) {
     for (const module of learner.modules || []) {
-      if (!columns.has(module.package_id)) columns.set(module.package_id, module.title);
+      if (!modules.has(module.package_id)) modules.set(module.package_id, module);
     }
   }
-  return [...columns.entries()].map(([id, title]) => ({ id, title }));
+  const names = moduleNames([...modules.values()]);
+  return [...modules.keys()].map((id) => ({ id, title: names.get(id) }));
 }
 
 function header(text) {

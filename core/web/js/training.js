@@ -8,6 +8,7 @@ import {
   formatDuration,
   formatScore,
   initComponents,
+  moduleNames,
   renderHeader,
   requireUser,
   showProblem,
@@ -38,7 +39,8 @@ function row(key, ...value) {
   );
 }
 
-function card(module, index) {
+function card(module, index, names) {
+  const title = names.get(module.package_id) || module.title;
   const titleId = `module-${index}-title`;
   const score = formatScore(module.score);
   const rows = [
@@ -54,7 +56,7 @@ function card(module, index) {
     'a',
     { href, role: 'button', draggable: 'false', class: 'govuk-button', 'data-module': 'govuk-button' },
     actionText(module.state),
-    el('span', { class: 'govuk-visually-hidden' }, ` ${module.title}`),
+    el('span', { class: 'govuk-visually-hidden' }, ` ${title}`),
   );
 
   return el(
@@ -63,7 +65,7 @@ function card(module, index) {
     el(
       'div',
       { class: 'govuk-summary-card__title-wrapper' },
-      el('h2', { class: 'govuk-summary-card__title', id: titleId }, module.title),
+      el('h2', { class: 'govuk-summary-card__title', id: titleId }, title),
     ),
     el(
       'div',
@@ -91,7 +93,8 @@ async function main() {
       loading.classList.add('govuk-body');
       return;
     }
-    list.replaceChildren(...modules.map(card));
+    const names = moduleNames(modules);
+    list.replaceChildren(...modules.map((m, i) => card(m, i, names)));
     list.hidden = false;
     loading.textContent = modules.length === 1 ? '1 module' : `${modules.length} modules`;
     loading.classList.add('govuk-visually-hidden');
