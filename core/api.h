@@ -21,6 +21,22 @@ void api_packages_list(cairn_req *r);
 void api_packages_upload(cairn_req *r);
 void api_officer_learners(cairn_req *r);
 
+/* api_plugins.c: borough plugins (plugin_host.h) */
+void api_contacts(cairn_req *r);
+void api_admin_plugins(cairn_req *r);
+void api_admin_plugins_reload(cairn_req *r);
+/* Replies 422 with the borough's reason and returns false when a plugin
+ * refuses the registration (or fails: permission hooks fail closed). */
+bool plugins_registration_allowed(cairn_req *r, const char *name, const char *email,
+                                  const char *job_role, int64_t borough_id,
+                                  int64_t organisation_id);
+/* Adds "required" to a GET /api/me/training answer. */
+void plugins_add_required(const cairn_user *u, json_t *training);
+/* Queues on_completion when commit c wrote a learner record; never blocks. */
+void plugins_completion(int64_t user_id, const cairn_commit *c);
+/* The learner as plugins see them; NULL when unknown. */
+json_t *plugins_learner(int64_t user_id);
+
 /* files.c */
 void files_static(cairn_req *r);
 void files_content(cairn_req *r);

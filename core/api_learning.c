@@ -19,6 +19,7 @@ void api_training(cairn_req *r)
         reply_error(r, 500, "internal", "Your training could not be read.");
         return;
     }
+    plugins_add_required(r->user, out);
     reply_json(r, 200, out);
 }
 
@@ -60,7 +61,13 @@ void api_launch(cairn_req *r)
     if (r->body_len) {
         if (!(body = req_json_object(r)))
             return;
-        want = json_str(body, "sco");
+        json_t *sco_v = json_object_get(body, "sco");
+        if (sco_v && !json_is_string(sco_v) && !json_is_null(sco_v)) {
+            reply_invalid(r, "sco", "\"sco\" must be the identifier of an item, as text.");
+            json_decref(body);
+            return;
+        }
+        want = json_string_value(sco_v);
     }
     cairn_package_version *pv = NULL;
     cairn_attempt *a = NULL;
@@ -198,6 +205,8 @@ static void commit_done(cairn_commit *c, void *arg)
                       "its data was not changed.");
     else
         scorm_refusal(r, 500, 101, NULL, "The server could not save your progress.");
+    if (c->result == 0)
+        plugins_completion(r->user->id, c);    /* queued for the observer thread */
     http_resume(r);
 }
 
@@ -206,9 +215,10 @@ void api_commit(cairn_req *r)
     const char *token = req_query(r, "t"), *session = req_query(r, "s");
     const char *final = req_query(r, "final");
     cairn_attempt *a = NULL;
-    cairn_package_version *pv = NULL;
+    const cairn_package_version *pv = NULL;
+    cairn_package_version *own_pv = NULL;     /* when the cache is full */
     json_t *body = NULL;
-    int ret = store_attempt_get(r->ids[0], &a);
+    int ret = store_attempt_get(r->ids[0], false, &a);
     if (ret == -ENOENT || (ret == 0 && a->user_id != r->user->id)) {
         /* Someone else's attempt looks the same as a missing one from here,
          * except that it is refused, not "not found". */
@@ -235,7 +245,12 @@ void api_commit(cairn_req *r)
                       body ? "wrong type" : jerr.text);
         goto out;
     }
-    if (store_package_version_by_id(a->version_id, &pv)) {
+    ret = store_package_version_cached(a->version_id, &pv);
+    if (ret == -ENOSPC && store_package_version_by_id(a->version_id, &own_pv) == 0) {
+        pv = own_pv;
+        ret = 0;
+    }
+    if (ret) {
         scorm_refusal(r, 500, 101, NULL, "The module could not be read.");
         goto out;
     }
@@ -266,6 +281,6 @@ void api_commit(cairn_req *r)
     }
 out:
     json_decref(body);
-    cairn_package_version_free(pv);
+    cairn_package_version_free(own_pv);
     cairn_attempt_free(a);
 }

@@ -1,6 +1,7 @@
 /* demo.c: demo data for trying Cairn out (`cairn serve --demo`).
  *
- * Two boroughs with a few organisations each, an officer per borough, a
+ * Three boroughs with a few organisations each (Eastmere's with the
+ * partnership codes its plugin checks at registration), an officer per borough, a
  * learner and an admin, with random passwords printed at first start and
  * kept in DATA/demo-credentials.txt (mode 0600) so later starts can print
  * them again; and every package in the demo packages folder imported. The
@@ -19,16 +20,26 @@
 #include <string.h>
 #include <unistd.h>
 
+enum { DEMO_BOROUGHS = 3 };
+
 static const struct {
     const char *name, *slug;
     const char *orgs[4];
-} demo_boroughs[] = {
+    const char *codes[4];      /* organisations.code, NULL for none */
+} demo_boroughs[DEMO_BOROUGHS] = {
     { "Leicestershire and Rutland", "leicestershire-rutland",
       { "Oakham Community Nursery", "Charnwood Youth Football Club",
-        "St Anne's Church Youth Group", "Registered childminders" } },
+        "St Anne's Church Youth Group", "Registered childminders" },
+      { NULL } },
     { "Hollowfield (London)", "hollowfield",
       { "Hollowfield Primary School", "Riverside Scouts",
-        "Hollowfield Library volunteers", "Registered childminders" } },
+        "Hollowfield Library volunteers", "Registered childminders" },
+      { NULL } },
+    /* plugins/eastmere/register.lua: EM-0388's membership has lapsed */
+    { "Eastmere", "eastmere",
+      { "Eastmere Family Centre", "Northgate Childminding Network",
+        "Eastmere Sailing Club", "Harbour Youth Theatre" },
+      { "EM-0107", "EM-0233", "EM-0412", "EM-0388" } },
 };
 
 static const struct {
@@ -41,6 +52,7 @@ static const struct {
     { "officer@hollowfield.example", "Tom Okafor", "Training officer", ROLE_OFFICER, 1, -1 },
     { "learner@leics.example", "Sam Green", "Volunteer coach", ROLE_LEARNER, 0, 1 },
     { "admin@cairn.example", "Cairn administrator", "Administrator", ROLE_ADMIN, -1, -1 },
+    { "officer@eastmere.example", "Ruth Adeyemi", "Training officer", ROLE_OFFICER, 2, -1 },
 };
 
 static void print_credentials(const char *path)
@@ -55,17 +67,23 @@ static void print_credentials(const char *path)
     fflush(stdout);
 }
 
+static int seed_borough(int b, int64_t *ret_id, int64_t org_ids[4])
+{
+    if (store_borough_create(demo_boroughs[b].name, demo_boroughs[b].slug, ret_id))
+        return -EIO;
+    for (int o = 0; o < 4; o++)
+        if (store_organisation_create(*ret_id, demo_boroughs[b].orgs[o],
+                                      demo_boroughs[b].codes[o], &org_ids[o]))
+            return -EIO;
+    return 0;
+}
+
 static int seed_accounts(const char *cred_path)
 {
-    int64_t borough_ids[2], org_ids[2][4];
-    for (int b = 0; b < 2; b++) {
-        if (store_borough_create(demo_boroughs[b].name, demo_boroughs[b].slug, &borough_ids[b]))
+    int64_t borough_ids[DEMO_BOROUGHS], org_ids[DEMO_BOROUGHS][4];
+    for (int b = 0; b < DEMO_BOROUGHS; b++)
+        if (seed_borough(b, &borough_ids[b], org_ids[b]))
             return -EIO;
-        for (int o = 0; o < 4; o++)
-            if (store_organisation_create(borough_ids[b], demo_boroughs[b].orgs[o], NULL,
-                                          &org_ids[b][o]))
-                return -EIO;
-    }
     int fd = open(cred_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
@@ -127,6 +145,12 @@ int demo_seed(const char *data_dir, const char *packages_dir)
     snprintf(cred_path, sizeof cred_path, "%s/demo-credentials.txt", data_dir);
     int64_t id;
     if (store_borough_find(demo_boroughs[0].slug, &id) == 0) {
+        /* Seeded by an earlier Cairn: add the boroughs added since. */
+        for (int b = 1; b < DEMO_BOROUGHS; b++) {
+            int64_t bid, oids[4];
+            if (store_borough_find(demo_boroughs[b].slug, &bid) != 0 && seed_borough(b, &bid, oids))
+                return -EIO;
+        }
         print_credentials(cred_path);
         return 0;
     }

@@ -56,6 +56,7 @@ typedef struct cairn_config {
     const char *web_dir;         /* core/web: the pages */
     const char *css_dir;         /* the compiled stylesheet */
     const char *vendor_dir;      /* node_modules */
+    const char *plugins_dir;     /* borough plugins (plugins/) */
     bool secure_cookies;
     unsigned session_hours;
     size_t json_limit, commit_limit;

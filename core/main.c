@@ -3,14 +3,17 @@
  *   cairn serve    run the server
  *   cairn import   import a SCORM package zip
  *   cairn user add create an account
+ *   cairn plugin   test or measure a borough plugin
  *
  * Every subcommand takes --data DIR (default: $CAIRN_DATA, else ./data). */
 #include "cairn_config.h"
+#include "api.h"
 #include "auth.h"
 #include "demo.h"
 #include "http.h"
 #include "importer.h"
 #include "log.h"
+#include "plugin_host.h"
 #include "store.h"
 #include "writer.h"
 
@@ -77,10 +80,13 @@ static void serve_usage(FILE *f)
         "  --vendor DIR          node_modules with govuk-frontend and scorm-again\n"
         "  --css DIR             folder holding the compiled cairn.css\n"
         "  --secure-cookies      mark cookies Secure (set when served over TLS)\n"
+        "  --durable             sync every commit to disk (survives power cuts)\n"
         "  --session-hours N     session lifetime (default 12)\n"
         "  --upload-limit MB     largest package upload (default 512)\n"
         "  --demo                add demo boroughs, accounts and packages if absent\n"
         "  --demo-packages DIR   where the demo packages are (default ../shared/scorm-packages)\n"
+        "  --plugins DIR         borough plugins (default: the source tree's plugins/);\n"
+        "                        SIGHUP or POST /api/admin/plugins/reload reads them again\n"
         "  --log-level LEVEL     debug, info, warn or error (default info)\n"
         "  -h, --help            show this help\n");
 }
@@ -92,16 +98,19 @@ static int cmd_serve(int argc, char **argv)
         { "port", required_argument, NULL, 'p' }, { "threads", required_argument, NULL, 't' },
         { "web", required_argument, NULL, 'w' }, { "vendor", required_argument, NULL, 'v' },
         { "css", required_argument, NULL, 'c' }, { "secure-cookies", no_argument, NULL, 's' },
+        { "durable", no_argument, NULL, 'S' },
         { "session-hours", required_argument, NULL, 'H' },
         { "upload-limit", required_argument, NULL, 'u' },
         { "demo", no_argument, NULL, 'D' }, { "demo-packages", required_argument, NULL, 'P' },
         { "log-level", required_argument, NULL, 'L' }, { "help", no_argument, NULL, 'h' },
+        { "plugins", required_argument, NULL, 'G' },
         { 0 },
     };
     cfg = (cairn_config){
         .data_dir = default_data_dir(), .listen_addr = "127.0.0.1", .port = 8080,
         .threads = 4, .web_dir = CAIRN_SOURCE_WEB_DIR, .css_dir = CAIRN_BUILD_WEB_DIR,
-        .vendor_dir = CAIRN_SOURCE_VENDOR_DIR, .session_hours = 12,
+        .vendor_dir = CAIRN_SOURCE_VENDOR_DIR, .plugins_dir = CAIRN_SOURCE_PLUGIN_DIR,
+        .session_hours = 12,
         .json_limit = 1 << 20, .commit_limit = 4 << 20, .upload_limit = 512ull << 20,
         .per_ip_connections = 256, .connection_timeout = 60,
     };
@@ -125,6 +134,7 @@ static int cmd_serve(int argc, char **argv)
         case 'v': cfg.vendor_dir = optarg; break;
         case 'c': cfg.css_dir = optarg; break;
         case 's': cfg.secure_cookies = true; break;
+        case 'S': store_set_durable(true); break;
         case 'H':
             if (!parse_uint(optarg, 24 * 365, &v) || v == 0) goto bad;
             cfg.session_hours = (unsigned)v;
@@ -134,6 +144,7 @@ static int cmd_serve(int argc, char **argv)
             cfg.upload_limit = (uint64_t)v << 20;
             break;
         case 'D': demo = true; break;
+        case 'G': cfg.plugins_dir = optarg; break;
         case 'P': demo_packages = optarg; break;
         case 'L': {
             cairn_log_level lvl;
@@ -155,12 +166,18 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "cairn serve: the demo data could not be created\n");
         return 1;
     }
+    /* A plugin that fails to load is reported and skipped: the server runs. */
+    plugin_host_set_learner_source(plugins_learner);
+    if (plugin_host_start(cfg.plugins_dir, NULL) < 0)
+        log_warn("plugins", "no plugins loaded from %s", cfg.plugins_dir);
     if (writer_start()) {
         fprintf(stderr, "cairn serve: cannot start the writer thread\n");
+        plugin_host_stop();
         return 1;
     }
     int r = http_serve();
     writer_stop();
+    plugin_host_stop();     /* after the writer: its last completions are observed */
     store_close();
     return r ? 1 : 0;
 bad:
@@ -322,6 +339,34 @@ static int cmd_user(int argc, char **argv)
     return 0;
 }
 
+/* ---- plugin test / bench ---- */
+
+static int cmd_plugin(int argc, char **argv)
+{
+    const char *usage =
+        "Usage: cairn plugin test DIR     run the plugin's tests/*.lua in the sandbox\n"
+        "       cairn plugin bench DIR [--calls N]\n"
+        "                                 measure what one call of each hook costs\n"
+        "DIR is a plugin folder, e.g. plugins/eastmere. See docs/PLUGIN_API.md.\n";
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "test") && argc == 3)
+        return plugin_test_main(argv[2]);
+    if (!strcmp(argv[1], "bench") && (argc == 3 || argc == 5)) {
+        unsigned long calls = 20000;
+        if (argc == 5 && (strcmp(argv[3], "--calls") ||
+                          !parse_uint(argv[4], 100000000, &calls) || calls == 0)) {
+            fputs(usage, stderr);
+            return 2;
+        }
+        return plugin_bench_main(argv[2], (long)calls);
+    }
+    fputs(usage, stderr);
+    return 2;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -330,7 +375,8 @@ static void usage(FILE *f)
         "Commands:\n"
         "  serve      run the server\n"
         "  import     import SCORM package zips\n"
-        "  user add   create an account\n\n"
+        "  user add   create an account\n"
+        "  plugin     test a borough plugin (plugin test DIR) or time its hooks\n\n"
         "Every command takes --data DIR and --help.\n", CAIRN_VERSION);
 }
 
@@ -359,6 +405,8 @@ int main(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (!strcmp(cmd, "user"))
         return cmd_user(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plugin"))
+        return cmd_plugin(argc - 1, argv + 1);
     fprintf(stderr, "cairn: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

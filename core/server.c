@@ -23,6 +23,7 @@
 #include "http.h"
 #include "auth.h"
 #include "log.h"
+#include "plugin_host.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -146,10 +147,11 @@ json_t *req_json_object(cairn_req *r)
     json_t *v = r->body_len
         ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
     if (!v) {
-        reply_error(r, 400, "bad_json", r->body_len
-                    ? "The request body is not valid JSON (%s at line %d)."
-                    : "The request needs a JSON body.%s%d", r->body_len ? jerr.text : "",
-                    r->body_len ? jerr.line : 0);
+        if (r->body_len)
+            reply_error(r, 400, "bad_json", "The request body is not valid JSON (%s at "
+                        "line %d).", jerr.text, jerr.line);
+        else
+            reply_error(r, 400, "bad_json", "The request needs a JSON body.");
         return NULL;
     }
     if (!json_is_object(v)) {
@@ -237,15 +239,7 @@ static void load_session(cairn_req *r)
         return;
     auth_token_hash(token, r->session_hash);
     r->has_session_hash = true;
-    int64_t uid;
-    char *csrf = NULL;
-    if (store_session_lookup(r->session_hash, (int64_t)time(NULL), &uid, &csrf) != 0)
-        return;
-    if (store_user_by_id(uid, &r->user) != 0) {
-        free(csrf);
-        return;
-    }
-    r->csrf = csrf;
+    store_session_user(r->session_hash, (int64_t)time(NULL), &r->user, &r->csrf);
 }
 
 static bool content_type_is(const char *ct, const char *want)
@@ -316,30 +310,76 @@ static bool csrf_ok(cairn_req *r)
     return sent && want && auth_token_equal(sent, want);
 }
 
+/* The methods of every route whose pattern matches path, as an Allow
+ * header value ("GET, HEAD"). The static catch-all does not count: an
+ * unknown /api/ path is a 404, not a 405. */
+static void allowed_methods(const route *table, size_t n, const char *path,
+                            char *buf, size_t len)
+{
+    static const struct { unsigned bit; const char *name; } names[] = {
+        { M_GET, "GET" }, { M_HEAD, "HEAD" }, { M_POST, "POST" },
+        { M_PUT, "PUT" }, { M_DELETE, "DELETE" },
+    };
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        cairn_req probe = { 0 };
+        if (strcmp(table[i].pattern, "/*") != 0 && route_match(table[i].pattern, path, &probe))
+            bits |= table[i].methods;
+    }
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (bits & names[i].bit) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, len - used, "%s%s", used ? ", " : "", names[i].name);
+        }
+    }
+}
+
+/* A request must say how long its body is in one way only: two
+ * Content-Length headers, or one with Transfer-Encoding, is how requests
+ * are smuggled past a proxy. */
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    if (strcasecmp(key, "Content-Length") == 0)
+        ((int *)cls)[0]++;
+    else if (strcasecmp(key, "Transfer-Encoding") == 0)
+        ((int *)cls)[1]++;
+    return MHD_YES;
+}
+
 static void req_begin(cairn_req *r, const char *method)
 {
     size_t n;
     const route *table = routes_table(&n);
-    bool path_known = false;
     r->method = method_bit(method);
-    for (size_t i = 0; i < n; i++) {
+    int framing[2] = { 0, 0 };
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_header, framing);
+    if (framing[0] > 1 || (framing[0] && framing[1])) {
+        reply_error(r, 400, "bad_request", "The request gives its length more than once.");
+        return;
+    }
+    char allow[64];
+    allowed_methods(table, n, r->path, allow, sizeof allow);
+    for (size_t i = 0; i < n && !r->route; i++) {
         cairn_req probe = { 0 };
-        if (!route_match(table[i].pattern, r->path, &probe))
+        if (!(table[i].methods & r->method) || !route_match(table[i].pattern, r->path, &probe))
             continue;
-        path_known = true;
-        if (!(table[i].methods & r->method))
-            continue;
+        if (allow[0] && strcmp(table[i].pattern, "/*") == 0)
+            break;      /* an API path with another method: 405 below */
         r->route = &table[i];
         r->ids[0] = probe.ids[0];
         r->ids[1] = probe.ids[1];
         r->rest = probe.rest;
-        break;
     }
     if (!r->route) {
-        if (path_known)
+        if (allow[0]) {
             reply_error(r, 405, "method", "%s is not allowed on %s.", method, r->path);
-        else
+            if (r->resp)
+                MHD_add_response_header(r->resp, "Allow", allow);
+        } else {
             reply_error(r, 404, "not_found", "There is nothing at %s.", r->path);
+        }
         return;
     }
     load_session(r);
@@ -456,6 +496,21 @@ static enum MHD_Result queue(cairn_req *r)
     return ret;
 }
 
+/* A request id for logs: unique enough to find one request, not a secret,
+ * so a per-thread xorshift seeded once replaces a getrandom call per request. */
+static void request_id(char out[17])
+{
+    static __thread uint64_t state;
+    if (!state) {
+        auth_random_hex(out, 8);
+        state = strtoull(out, NULL, 16) | 1;
+    }
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    snprintf(out, 17, "%016llx", (unsigned long long)state);
+}
+
 static cairn_req *req_new(struct MHD_Connection *conn, const char *url)
 {
     cairn_req *r = calloc(1, sizeof *r);
@@ -465,7 +520,7 @@ static cairn_req *req_new(struct MHD_Connection *conn, const char *url)
     r->path = url;
     r->upload_fd = -1;
     r->started_us = now_us();
-    auth_random_hex(r->request_id, 8);
+    request_id(r->request_id);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     static __thread char ip[INET6_ADDRSTRLEN];
@@ -498,11 +553,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        /* libmicrohttpd takes no reply while a body is arriving: a refusal
+         * made now (413 past the limit) is kept, the rest of the body is
+         * read and dropped, and the reply goes out on the last call. */
         if (r->route && !r->resp)
             req_take_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        if (r->resp && r->route)
-            return queue(r);
         return MHD_YES;
     }
     if (r->resp)
@@ -547,17 +603,32 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* Percent-decoding as libmicrohttpd does it, except that a string holding
+ * %00 is left as it is: decoded, the NUL would cut the path short
+ * ("page.html%00.jpg" would serve page.html). Left encoded, it names no
+ * file and no route. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    for (const char *p = s; (p = strchr(p, '%')); p++)
+        if (p[1] == '0' && p[2] == '0')
+            return strlen(s);
+    return MHD_http_unescape(s);
+}
+
 static void on_panic(void *cls, const char *file, unsigned line, const char *reason)
 {
     log_error("http", "libmicrohttpd panic at %s:%u: %s", file, line, reason ? reason : "");
     abort();
 }
 
-static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_stop, g_reload;
 
 static void on_signal(int sig)
 {
-    g_stop = sig;
+    if (sig == SIGHUP)
+        g_reload = 1;
+    else
+        g_stop = sig;
 }
 
 int http_serve(void)
@@ -579,6 +650,7 @@ int http_serve(void)
         MHD_OPTION_CONNECTION_LIMIT, 4096u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!d) {
         log_error("http", "cannot listen on %s:%u (is the port in use?)", cfg.listen_addr, cfg.port);
@@ -594,9 +666,18 @@ int http_serve(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     while (!g_stop) {
-        sleep(600);     /* a signal ends the sleep early */
+        if (!g_reload)
+            sleep(600); /* a signal ends the sleep early */
+        if (g_reload) {
+            /* Threads rebuild their plugin states on their next call. */
+            g_reload = 0;
+            log_info("http", "SIGHUP: reloading plugins");
+            plugin_host_reload();
+            continue;
+        }
         if (!g_stop)
             store_sessions_purge((int64_t)time(NULL));
     }

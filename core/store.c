@@ -7,8 +7,8 @@
  *
  * Invariants:
  *  1. Every connection runs with foreign_keys=ON, busy_timeout, WAL and
- *     synchronous=NORMAL (durable against process crashes; the writer's
- *     group commit makes a durable mode cheap later).
+ *     synchronous=NORMAL (durable against process crashes), or FULL in
+ *     durable mode (store_set_durable: also against power cuts).
  *  2. A statement is prepared at most once per connection (db_stmt).
  */
 #include "store.h"
@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,13 @@ static const char *const migrations[] = {
     "  time_spent_s INTEGER NOT NULL DEFAULT 0,"
     "  status TEXT NOT NULL,"
     "  UNIQUE (user_id, kind, item_ref));",
+    /* 2: borough plugins' key-value storage, one namespace per plugin */
+    "CREATE TABLE plugin_kv ("
+    "  plugin TEXT NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (plugin, key)) WITHOUT ROWID;",
 };
 
 int store_schema_version(void)
@@ -186,14 +194,24 @@ static void conn_key_init(void)
     pthread_key_create(&g_conn_key, conn_free);
 }
 
+static bool g_durable;
+
+void store_set_durable(bool durable)
+{
+    g_durable = durable;
+}
+
 static int conn_configure(sqlite3 *db)
 {
     sqlite3_busy_timeout(db, 5000);
-    return sqlite3_exec(db,
-        "PRAGMA foreign_keys = ON;"
-        "PRAGMA journal_mode = WAL;"
-        "PRAGMA synchronous = NORMAL;"
-        "PRAGMA temp_store = MEMORY;", NULL, NULL, NULL);
+    /* NORMAL in WAL mode survives a crash of the process; FULL also
+     * survives a power cut, at the price of an fsync per transaction,
+     * which the writer's group commit shares among many learners. */
+    return sqlite3_exec(db, g_durable
+        ? "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+          " PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY;"
+        : "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;"
+          " PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;", NULL, NULL, NULL);
 }
 
 static conn *conn_get(void)

@@ -25,6 +25,9 @@
 /* Opens (creating if needed) DATA_DIR/cairn.db, applies migrations, and
  * remembers the path for the per-thread connections. Call once at start. */
 int store_open(const char *data_dir, char *errbuf, size_t errlen);
+/* Durable mode (before store_open): every transaction is synced to disk,
+ * so an acknowledged commit survives a power cut. */
+void store_set_durable(bool durable);
 void store_close(void);
 /* The schema version this build migrates to. */
 int store_schema_version(void);
@@ -75,6 +78,9 @@ int store_session_create(const unsigned char hash[32], int64_t user_id,
 /* ret_csrf: caller frees. -ENOENT when unknown or expired. */
 int store_session_lookup(const unsigned char hash[32], int64_t now,
                          int64_t *ret_user_id, char **ret_csrf);
+/* The session's user and CSRF token in one query (every request does this). */
+int store_session_user(const unsigned char hash[32], int64_t now,
+                       cairn_user **ret_user, char **ret_csrf);
 int store_session_delete(const unsigned char hash[32]);
 int store_sessions_purge(int64_t now);
 
@@ -100,6 +106,9 @@ int store_package_add_version(int64_t package_id, int version,
 /* The current version of a package. */
 int store_package_current(int64_t package_id, cairn_package_version **ret);
 int store_package_version_by_id(int64_t version_id, cairn_package_version **ret);
+/* The same, from a process-wide cache: versions never change once
+ * recorded. The result is shared and lives until exit: do not free it. */
+int store_package_version_cached(int64_t version_id, const cairn_package_version **ret);
 /* {"packages":[...]} as in docs/API.md */
 int store_packages_json(json_t **ret);
 
@@ -131,8 +140,9 @@ int store_registration_ensure(int64_t user_id, int64_t package_id,
 int store_attempt_launch(int64_t registration_id, const char *sco,
                          int64_t version_id, const char *new_token,
                          cairn_attempt **ret);
-/* For the commit path: the attempt by id (no side effects). */
-int store_attempt_get(int64_t attempt_id, cairn_attempt **ret);
+/* The attempt by id (no side effects). Without with_cmi, ret->cmi is an
+ * empty object: the commit path does not need the saved data. */
+int store_attempt_get(int64_t attempt_id, bool with_cmi, cairn_attempt **ret);
 /* {"ITEM": "completed"|...} for the table of contents. */
 int store_sco_statuses(int64_t registration_id, json_t **ret);
 
@@ -152,11 +162,33 @@ typedef struct cairn_commit {
     char *title;                      /* owned: package title, for the record */
     /* OUT, set by store_commit_batch: */
     int result;                       /* 0, -ESTALE (closed/old session), -EIO */
+    const char *record_status;        /* "passed", "completed" or "failed" when this
+                                         commit wrote or improved the learner record */
 } cairn_commit;
 
 /* Applies every commit in one transaction (group commit), each in its own
  * savepoint so one bad commit does not sink the others. Returns -EIO when
  * the transaction itself fails (then every result is -EIO). */
 int store_commit_batch(cairn_commit **commits, size_t n);
+
+/* ---- what borough plugins read and keep (store_plugins.c) ---- */
+/* {"id","name","slug","organisations":[{"id","name","code"}]}; code only when set. */
+int store_borough_context_json(int64_t borough_id, json_t **ret);
+/* {"id","name","code","borough_id"}: -ENOENT when unknown. */
+int store_organisation_json(int64_t organisation_id, json_t **ret);
+/* A learner as plugins see them (docs/PLUGIN_API.md "The learner"):
+ * identity, role, borough, organisation, registration date and every
+ * learner record. -ENOENT when unknown. */
+int store_learner_context_json(int64_t user_id, json_t **ret);
+/* The package with this manifest identifier: -ENOENT when none. */
+int store_package_by_identifier(const char *identifier, int64_t *ret_id);
+/* Namespaced key-value storage: plugin names the namespace; values are
+ * JSON text. get: ret_value is malloc'd (caller frees); -ENOENT when absent. */
+int store_plugin_kv_get(const char *plugin, const char *key, char **ret_value);
+int store_plugin_kv_set(const char *plugin, const char *key, const char *value);
+int store_plugin_kv_delete(const char *plugin, const char *key);
+int store_plugin_kv_count(const char *plugin, int64_t *ret_n);
+/* Keys starting with prefix, sorted, at most limit: a JSON array of strings. */
+int store_plugin_kv_keys(const char *plugin, const char *prefix, int limit, json_t **ret);
 
 #endif

@@ -209,6 +209,7 @@ export function renderHeader(user, current = location.pathname) {
       : [
           ['/officer.html', 'Learners'],
           ['/upload.html', 'Upload a module'],
+          ...(user.role === 'admin' ? [['/admin.html', 'Plugins']] : []),
         ];
 
   for (const [href, text] of links) {
@@ -271,6 +272,26 @@ const STATE_TAGS = {
 };
 
 /** A GOV.UK tag for a training state. */
+/**
+ * Names that tell modules apart: two modules with the same title (a SCORM 1.2
+ * and a 2004 version of one course, say) get the version added, then the id.
+ * Returns a Map from package_id to the name to show.
+ */
+export function moduleNames(modules) {
+  const names = new Map();
+  for (const m of modules) {
+    let name = m.title;
+    if (modules.filter((x) => x.title === m.title).length > 1) {
+      name = `${m.title} (SCORM ${m.scorm_version})`;
+      if (modules.filter((x) => x.title === m.title && x.scorm_version === m.scorm_version).length > 1) {
+        name = `${name}, module ${m.package_id}`;
+      }
+    }
+    names.set(m.package_id, name);
+  }
+  return names;
+}
+
 export function stateTag(state) {
   const [text, modifier] = STATE_TAGS[state] || [String(state || 'Unknown'), 'govuk-tag--grey'];
   return el('strong', { class: 'govuk-tag ' + modifier }, text);
