@@ -80,6 +80,18 @@ describe('learner journey: register, pass golf 1.2, officer sees it', () => {
     assert.equal(await card.getByRole('button', { name: `Start ${GOLF12_NAME}` }).count(), 1);
   });
 
+  test('My training shows what the role needs and the borough\'s contacts', async () => {
+    const required = page.getByRole('region', { name: 'Training your role needs' });
+    await required.waitFor();
+    assert.ok((await required.locator('.govuk-summary-list__row').count()) >= 1);
+    const contacts = page.getByRole('region', { name: 'If you are worried about a child' });
+    await contacts.waitFor();
+    const { contacts: list } = await apiJson('/api/me/contacts');
+    assert.ok(list.length >= 1);
+    for (const c of list)
+      assert.equal(await contacts.getByRole('heading', { name: c.role, exact: true }).count(), 1, c.role);
+  });
+
   test('plays the module to the end and passes its quiz', async () => {
     await golfCard().getByRole('button', { name: `Start ${GOLF12_NAME}` }).click();
     await page.waitForURL(/\/play\.html\?package=/);

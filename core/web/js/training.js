@@ -87,6 +87,8 @@ async function main() {
   try {
     const answer = await apiFetch('/api/me/training');
     const modules = (answer && answer.modules) || [];
+    showRequired(user.borough, answer && answer.required);
+    showContacts();
     if (modules.length === 0) {
       loading.textContent = 'There is no training for you yet. Your borough’s training officer will add it.';
       loading.classList.remove('cairn-loading');
@@ -105,6 +107,61 @@ async function main() {
       link: { href: location.pathname, text: 'Try again' },
     });
   }
+}
+
+const REQUIRED_STATE = {
+  done: 'Done',
+  due: 'Due',
+  overdue: 'Overdue',
+  expiring: 'Expiring soon',
+};
+
+/** What the borough's rules ask of this learner (docs/API.md "Required"). */
+function showRequired(borough, required) {
+  const section = document.getElementById('required-section');
+  if (!required || required.length === 0) return;
+  document.getElementById('required-intro').textContent =
+    `${borough ? borough.name : 'Your borough'} asks people in your role to complete:`;
+  const rows = required.map((item) => {
+    const details = [];
+    if (item.state === 'done' && item.expires) details.push(`Valid until ${formatDate(item.expires)}`);
+    else if (item.state === 'done' && item.completed_at) details.push(`Completed on ${formatDate(item.completed_at)}`);
+    else if (item.due) details.push(`${item.state === 'overdue' ? 'Was due' : 'Due'} by ${formatDate(item.due)}`);
+    if (item.kind === 'course') details.push('Face-to-face course');
+    if (item.note) details.push(item.note);
+    const value = el('dd', { class: 'govuk-summary-list__value' },
+      el('strong', { class: `govuk-tag ${item.state === 'overdue' ? 'govuk-tag--red' : item.state === 'done' ? 'govuk-tag--green' : item.state === 'expiring' ? 'govuk-tag--orange' : 'govuk-tag--blue'}` },
+        REQUIRED_STATE[item.state] || item.state),
+      ...details.map((d) => el('p', { class: 'govuk-body-s govuk-!-margin-top-1 govuk-!-margin-bottom-0' }, d)));
+    return el('div', { class: 'govuk-summary-list__row' },
+      el('dt', { class: 'govuk-summary-list__key' }, item.title), value);
+  });
+  document.getElementById('required').replaceChildren(...rows);
+  section.hidden = false;
+}
+
+/** The borough's safeguarding contacts, from its plugin; nothing when none. */
+async function showContacts() {
+  let answer;
+  try {
+    answer = await apiFetch('/api/me/contacts');
+  } catch {
+    return; // the page works without them: the 999 advice is in the text
+  }
+  const contacts = (answer && answer.contacts) || [];
+  if (contacts.length === 0) return;
+  const rows = contacts.map((c) => {
+    const lines = [c.name];
+    if (c.phone) lines.push(`Phone: ${c.phone}`);
+    if (c.email) lines.push(`Email: ${c.email}`);
+    if (c.hours) lines.push(c.hours);
+    if (c.note) lines.push(c.note);
+    return el('div', { class: 'cairn-contact' },
+      el('h3', { class: 'govuk-heading-s govuk-!-margin-bottom-1' }, c.role),
+      ...lines.map((line) => el('p', { class: 'govuk-body govuk-!-margin-bottom-1' }, line)));
+  });
+  document.getElementById('contacts').replaceChildren(...rows);
+  document.getElementById('contacts-section').hidden = false;
 }
 
 main().catch((error) => {
