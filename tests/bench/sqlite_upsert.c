@@ -70,7 +70,11 @@ int main(int argc, char **argv)
     sqlite3 *db;
     if (sqlite3_open(argv[1], &db) != SQLITE_OK)
         die(db, "open");
-    exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+    /* BENCH_DURABLE=1: every transaction synced, as `cairn serve --durable`. */
+    const char *durable = getenv("BENCH_DURABLE");
+    exec(db, durable && strcmp(durable, "1") == 0 ? "PRAGMA synchronous = FULL;"
+                                                 : "PRAGMA synchronous = NORMAL;");
+    exec(db, "PRAGMA journal_mode = WAL;"
              "CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY,"
              " cmi TEXT NOT NULL, updated_at TEXT NOT NULL)");
     sqlite3_stmt *st;
