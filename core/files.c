@@ -242,13 +242,21 @@ void files_static(cairn_req *r)
         { "/assets/scorm-again/", "scorm-again/dist/" },
     };
     const char *p = r->path;
-    if (strcmp(p, "/") == 0) {
-        serve_file(r, cfg.web_dir, "index.html", "no-cache", true);
+    if (strcmp(p, "/") == 0)
+        p = "/index.html";
+    if (strcmp(p, "/css/cairn.css") == 0) {
+        serve_file(r, cfg.built_dir, "cairn.css", "no-cache", true);
         return;
     }
-    if (strcmp(p, "/css/cairn.css") == 0) {
-        serve_file(r, cfg.css_dir, "cairn.css", "no-cache", true);
-        return;
+    /* Pages are built from pages/ and layout.html (core/web/meson.build);
+     * the player page and everything else is served as written. */
+    size_t len = strlen(p);
+    if (len > 5 && strcmp(p + len - 5, ".html") == 0 && !strchr(p + 1, '/')) {
+        serve_file(r, cfg.built_dir, p + 1, "no-cache", true);
+        if (r->status != 404)
+            return;
+        MHD_destroy_response(r->resp);
+        r->resp = NULL;
     }
     for (size_t i = 0; i < sizeof vendor / sizeof vendor[0]; i++) {
         size_t n = strlen(vendor[i].prefix);

@@ -54,7 +54,7 @@ typedef struct cairn_config {
     unsigned port;               /* 0: any free port, printed at start */
     unsigned threads;
     const char *web_dir;         /* core/web: the pages */
-    const char *css_dir;         /* the compiled stylesheet */
+    const char *built_dir;       /* built web files: cairn.css and the pages */
     const char *vendor_dir;      /* node_modules */
     const char *plugins_dir;     /* borough plugins (plugins/) */
     bool secure_cookies;

@@ -78,7 +78,7 @@ static void serve_usage(FILE *f)
         "  --threads N           worker threads (default 4)\n"
         "  --web DIR             the web pages (default: the source tree's core/web)\n"
         "  --vendor DIR          node_modules with govuk-frontend and scorm-again\n"
-        "  --css DIR             folder holding the compiled cairn.css\n"
+        "  --built DIR           folder of the built web files (cairn.css, pages)\n"
         "  --secure-cookies      mark cookies Secure (set when served over TLS)\n"
         "  --durable             sync every commit to disk (survives power cuts)\n"
         "  --session-hours N     session lifetime (default 12)\n"
@@ -97,7 +97,7 @@ static int cmd_serve(int argc, char **argv)
         { "data", required_argument, NULL, 'd' }, { "listen", required_argument, NULL, 'l' },
         { "port", required_argument, NULL, 'p' }, { "threads", required_argument, NULL, 't' },
         { "web", required_argument, NULL, 'w' }, { "vendor", required_argument, NULL, 'v' },
-        { "css", required_argument, NULL, 'c' }, { "secure-cookies", no_argument, NULL, 's' },
+        { "built", required_argument, NULL, 'c' }, { "secure-cookies", no_argument, NULL, 's' },
         { "durable", no_argument, NULL, 'S' },
         { "session-hours", required_argument, NULL, 'H' },
         { "upload-limit", required_argument, NULL, 'u' },
@@ -108,7 +108,7 @@ static int cmd_serve(int argc, char **argv)
     };
     cfg = (cairn_config){
         .data_dir = default_data_dir(), .listen_addr = "127.0.0.1", .port = 8080,
-        .threads = 4, .web_dir = CAIRN_SOURCE_WEB_DIR, .css_dir = CAIRN_BUILD_WEB_DIR,
+        .threads = 4, .web_dir = CAIRN_SOURCE_WEB_DIR, .built_dir = CAIRN_BUILD_WEB_DIR,
         .vendor_dir = CAIRN_SOURCE_VENDOR_DIR, .plugins_dir = CAIRN_SOURCE_PLUGIN_DIR,
         .session_hours = 12,
         .json_limit = 1 << 20, .commit_limit = 4 << 20, .upload_limit = 512ull << 20,
@@ -132,7 +132,7 @@ static int cmd_serve(int argc, char **argv)
             break;
         case 'w': cfg.web_dir = optarg; break;
         case 'v': cfg.vendor_dir = optarg; break;
-        case 'c': cfg.css_dir = optarg; break;
+        case 'c': cfg.built_dir = optarg; break;
         case 's': cfg.secure_cookies = true; break;
         case 'S': store_set_durable(true); break;
         case 'H':
