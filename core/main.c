@@ -13,6 +13,7 @@
 #include "http.h"
 #include "importer.h"
 #include "log.h"
+#include "modules.h"
 #include "plugin_host.h"
 #include "store.h"
 #include "writer.h"
@@ -85,6 +86,8 @@ static void serve_usage(FILE *f)
         "  --upload-limit MB     largest package upload (default 512)\n"
         "  --demo                add demo boroughs, accounts and packages if absent\n"
         "  --demo-packages DIR   where the demo packages are (default ../shared/scorm-packages)\n"
+        "  --modules DIR         Cairn's own modules to import when new (default: the build's\n"
+        "                        modules-content/, or $CAIRN_MODULES; \"none\" imports none)\n"
         "  --plugins DIR         borough plugins (default: the source tree's plugins/);\n"
         "                        SIGHUP or POST /api/admin/plugins/reload reads them again\n"
         "  --log-level LEVEL     debug, info, warn or error (default info)\n"
@@ -104,6 +107,7 @@ static int cmd_serve(int argc, char **argv)
         { "demo", no_argument, NULL, 'D' }, { "demo-packages", required_argument, NULL, 'P' },
         { "log-level", required_argument, NULL, 'L' }, { "help", no_argument, NULL, 'h' },
         { "plugins", required_argument, NULL, 'G' },
+        { "modules", required_argument, NULL, 'm' },
         { 0 },
     };
     cfg = (cairn_config){
@@ -116,6 +120,9 @@ static int cmd_serve(int argc, char **argv)
     };
     bool demo = false;
     const char *demo_packages = "../shared/scorm-packages";
+    const char *modules = getenv("CAIRN_MODULES");
+    if (!modules || !modules[0])
+        modules = CAIRN_BUILD_MODULES_DIR;
     unsigned long v;
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -146,6 +153,7 @@ static int cmd_serve(int argc, char **argv)
         case 'D': demo = true; break;
         case 'G': cfg.plugins_dir = optarg; break;
         case 'P': demo_packages = optarg; break;
+        case 'm': modules = optarg; break;
         case 'L': {
             cairn_log_level lvl;
             if (log_parse_level(optarg, &lvl) != 0) goto bad;
@@ -166,6 +174,8 @@ static int cmd_serve(int argc, char **argv)
         fprintf(stderr, "cairn serve: the demo data could not be created\n");
         return 1;
     }
+    if (strcmp(modules, "none") != 0)
+        modules_import(cfg.data_dir, modules);
     /* A plugin that fails to load is reported and skipped: the server runs. */
     plugin_host_set_learner_source(plugins_learner);
     if (plugin_host_start(cfg.plugins_dir, NULL) < 0)
