@@ -60,7 +60,6 @@ int store_user_create(const cairn_new_user *nu, int64_t *ret_id);
 int store_user_by_id(int64_t id, cairn_user **ret);
 /* Also returns the password hash (caller frees). */
 int store_user_by_email(const char *email, cairn_user **ret, char **ret_hash);
-int store_user_set_password(int64_t id, const char *password_hash);
 
 int store_borough_find(const char *name_or_slug, int64_t *ret_id);
 int store_borough_create(const char *name, const char *slug, int64_t *ret_id);
@@ -75,10 +74,8 @@ int store_organisation_check(int64_t borough_id, int64_t organisation_id);
  * hash, so a copy of the database does not hand out sessions. */
 int store_session_create(const unsigned char hash[32], int64_t user_id,
                          const char *csrf, int64_t expires_at);
-/* ret_csrf: caller frees. -ENOENT when unknown or expired. */
-int store_session_lookup(const unsigned char hash[32], int64_t now,
-                         int64_t *ret_user_id, char **ret_csrf);
-/* The session's user and CSRF token in one query (every request does this). */
+/* The session's user and CSRF token in one query (every request does this).
+ * ret_csrf: caller frees. -ENOENT when unknown or expired. */
 int store_session_user(const unsigned char hash[32], int64_t now,
                        cairn_user **ret_user, char **ret_csrf);
 int store_session_delete(const unsigned char hash[32]);

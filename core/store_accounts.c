@@ -144,19 +144,6 @@ int store_user_by_email(const char *email, cairn_user **ret, char **ret_hash)
     return user_from_row(st, ret, ret_hash);
 }
 
-int store_user_set_password(int64_t id, const char *password_hash)
-{
-    sqlite3_stmt *st = db_stmt("UPDATE users SET password_hash = ? WHERE id = ?");
-    if (!st)
-        return -EIO;
-    sqlite3_bind_text(st, 1, password_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, id);
-    int r = db_exec_stmt(st);
-    if (r == 0 && sqlite3_changes(db_conn()) == 0)
-        return -ENOENT;
-    return r;
-}
-
 int store_borough_find(const char *name_or_slug, int64_t *ret_id)
 {
     sqlite3_stmt *st = db_stmt("SELECT id FROM boroughs WHERE name = ?1 OR slug = ?1");
@@ -263,32 +250,6 @@ int store_session_create(const unsigned char hash[32], int64_t user_id,
     sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, expires_at);
     return db_exec_stmt(st);
-}
-
-int store_session_lookup(const unsigned char hash[32], int64_t now,
-                         int64_t *ret_user_id, char **ret_csrf)
-{
-    sqlite3_stmt *st = db_stmt(
-        "SELECT user_id, csrf FROM sessions WHERE token_hash = ? AND expires_at > ?");
-    if (!st)
-        return -EIO;
-    sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, now);
-    int rc = sqlite3_step(st), r = -ENOENT;
-    if (rc == SQLITE_ROW) {
-        char *csrf = db_text(st, 1);
-        if (!csrf) {
-            r = -ENOMEM;
-        } else {
-            *ret_user_id = sqlite3_column_int64(st, 0);
-            *ret_csrf = csrf;
-            r = 0;
-        }
-    } else if (rc != SQLITE_DONE) {
-        r = db_fail("session lookup");
-    }
-    sqlite3_reset(st);
-    return r;
 }
 
 int store_session_user(const unsigned char hash[32], int64_t now,
