@@ -544,9 +544,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     cairn_req *r = *con_cls;
     if (!r) {
         r = req_new(conn, url);
-        if (!r || !r->client_ip)
+        if (!r)
             return MHD_NO;
-        *con_cls = r;
+        *con_cls = r;               /* from here on_completed frees it */
+        if (!r->client_ip)
+            return MHD_NO;
         req_begin(r, method);
         if (r->resp)
             return queue(r);
