@@ -132,13 +132,13 @@ void api_launch(cairn_req *r)
     char learner_id[24];
     snprintf(learner_id, sizeof learner_id, "%lld", (long long)r->user->id);
     json_t *out = launch_url && commit_url ? json_pack(
-        "{s{sI ss ss} s{ss ss} so s{ss ss* ss si si ss so} so so}",
+        "{s{sI ss ss} s{ss ss} so s{ss ss* ss sI si ss so} so so}",
         "package", "id", (json_int_t)pv->package_id, "title", pv->title,
         "scorm_version", pv->scorm_version,
         "learner", "id", learner_id, "name", r->user->name,
         "toc", runtime_toc(pv->manifest, statuses),
         "sco", "id", sco_id, "title", json_string_value(json_object_get(asco, "title")),
-        "launch_url", launch_url, "attempt", (int)a->id, "attempt_number", a->number,
+        "launch_url", launch_url, "attempt", (json_int_t)a->id, "attempt_number", a->number,
         "commit_url", commit_url, "cmi", runtime_launch_cmi(apv, asco, r->user, a),
         "previous", nullable(prev), "next", nullable(next)) : NULL;
     if (out)
