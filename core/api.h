@@ -37,6 +37,22 @@ void plugins_completion(int64_t user_id, const cairn_commit *c);
 /* The learner as plugins see them; NULL when unknown. */
 json_t *plugins_learner(int64_t user_id);
 
+/* api_courses.c: face-to-face courses, sessions, bookings, attendance */
+void api_courses_list(cairn_req *r);
+void api_courses_create(cairn_req *r);
+void api_sessions_create(cairn_req *r);
+void api_officer_sessions(cairn_req *r);
+void api_session_update(cairn_req *r);
+void api_session_cancel(cairn_req *r);
+void api_session_bookings(cairn_req *r);
+void api_session_attendance(cairn_req *r);
+void api_sessions_list(cairn_req *r);
+void api_session_book(cairn_req *r);
+void api_booking_cancel(cairn_req *r);
+void api_booking_invite(cairn_req *r);
+void api_booking_decide(cairn_req *r);
+void api_me_record(cairn_req *r);
+
 /* files.c */
 void files_static(cairn_req *r);
 void files_content(cairn_req *r);

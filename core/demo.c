@@ -11,6 +11,7 @@
 #include "importer.h"
 #include "log.h"
 #include "store.h"
+#include "store_courses.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -151,12 +152,16 @@ int demo_seed(const char *data_dir, const char *packages_dir)
             if (store_borough_find(demo_boroughs[b].slug, &bid) != 0 && seed_borough(b, &bid, oids))
                 return -EIO;
         }
+        if (store_courses_seed())   /* courses came later too; adding is idempotent */
+            log_warn("demo", "the framework's course catalogue was not added");
         print_credentials(cred_path);
         return 0;
     }
     int r = seed_accounts(cred_path);
     if (r)
         return r;
+    if (store_courses_seed())
+        log_warn("demo", "the framework's course catalogue was not added");
     if (packages_dir)
         import_folder(data_dir, packages_dir);
     print_credentials(cred_path);
