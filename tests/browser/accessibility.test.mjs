@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startServer } from '../lib/server.mjs';
-import { newLearner } from '../lib/client.mjs';
+import { Client, newLearner } from '../lib/client.mjs';
 import { AXE_PATH, launchBrowser, signIn } from '../lib/browser.mjs';
 import { GOLF12, training } from '../lib/scorm.mjs';
 
@@ -19,6 +19,7 @@ const PAGES = [
   ['training', '/training.html', 'learner', '#modules:not([hidden])'],
   ['officer', '/officer.html', 'officer', '#learners-table'],
   ['upload', '/upload.html', 'officer', 'main form'],
+  ['courses', '/courses.html', 'learner', '#sessions:not([hidden])'],
   // The player around third-party content: the content itself is not Cairn's.
   ['player', '/play.html?package=PKG', 'learner', '#content-frame[src^="/content/"]'],
 ];
@@ -29,10 +30,30 @@ before(async () => {
   srv = await startServer({ demo: true, packages: true });
   learner = await newLearner(srv.url, 'Leicestershire', { name: 'Axe Learner' });
   packageId = (await training(learner.client, GOLF12)).package_id;
+  await courseSessions();
   // axe is injected as a script: let it past the pages' Content-Security-Policy.
   browser = await launchBrowser({ bypassCSP: true });
   page = browser.page;
 });
+
+/** Two sessions for courses.html: one the learner has booked, one open. */
+async function courseSessions() {
+  const o = srv.account('officer', 'leics');
+  const officer = await new Client(srv.url).mustLogin(o.email, o.password);
+  const course = (await officer.get('/api/courses')).body.courses[0];
+  const day = (n, h) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 11) + `${h}:00:00Z`;
+  for (const [n, capacity] of [[10, 1], [20, 8]]) {
+    const r = await officer.post(`/api/courses/${course.id}/sessions`, {
+      venue_name: 'County Hall, Room 3', venue_address: 'Glenfield, Leicester LE3 8RA',
+      access_notes: 'Step-free entrance; hearing loop', capacity, dates: [{ starts_at: day(n, 10), ends_at: day(n, 16) }],
+    });
+    assert.equal(r.status, 201, r.text);
+    if (n === 10) {
+      const b = await learner.client.post(`/api/sessions/${r.body.session.id}/book`, {});
+      assert.equal(b.status, 201, b.text);
+    }
+  }
+}
 
 after(async () => {
   await browser?.close();

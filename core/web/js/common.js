@@ -205,7 +205,7 @@ export function renderHeader(user, current = location.pathname) {
 
   const links =
     user.role === 'learner'
-      ? [['/training.html', 'My training']]
+      ? [['/training.html', 'My training'], ['/courses.html', 'Courses']]
       : [
           ['/officer.html', 'Learners'],
           ['/upload.html', 'Upload a module'],
