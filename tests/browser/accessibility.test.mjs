@@ -20,11 +20,13 @@ const PAGES = [
   ['officer', '/officer.html', 'officer', '#learners-table'],
   ['upload', '/upload.html', 'officer', 'main form'],
   ['courses', '/courses.html', 'learner', '#sessions:not([hidden])'],
+  ['sessions', '/sessions.html', 'officer', '#overview:not([hidden])'],
+  ['session', '/sessions.html?session=SID', 'officer', '#bookings-table'],
   // The player around third-party content: the content itself is not Cairn's.
   ['player', '/play.html?package=PKG', 'learner', '#content-frame[src^="/content/"]'],
 ];
 
-let srv, browser, page, learner, packageId, signedInAs = null;
+let srv, browser, page, learner, packageId, bookedSessionId, signedInAs = null;
 
 before(async () => {
   srv = await startServer({ demo: true, packages: true });
@@ -36,7 +38,7 @@ before(async () => {
   page = browser.page;
 });
 
-/** Two sessions for courses.html: one the learner has booked, one open. */
+/** Two sessions for courses.html and sessions.html: one the learner has booked, one open. */
 async function courseSessions() {
   const o = srv.account('officer', 'leics');
   const officer = await new Client(srv.url).mustLogin(o.email, o.password);
@@ -51,6 +53,7 @@ async function courseSessions() {
     if (n === 10) {
       const b = await learner.client.post(`/api/sessions/${r.body.session.id}/book`, {});
       assert.equal(b.status, 201, b.text);
+      bookedSessionId = r.body.session.id;
     }
   }
 }
@@ -83,7 +86,7 @@ describe('accessibility (axe-core)', () => {
       test(`${name} page at ${widthName} width (${viewport.width} px)`, async (t) => {
         await becomes(who);
         await page.setViewportSize(viewport);
-        await page.goto(srv.url + path.replace('PKG', packageId));
+        await page.goto(srv.url + path.replace('PKG', packageId).replace('SID', bookedSessionId));
         await page.waitForLoadState('networkidle');
         await page.locator(ready).first().waitFor();
         assert.equal(new URL(page.url()).pathname, new URL(srv.url + path).pathname, 'not sent elsewhere');

@@ -208,6 +208,7 @@ export function renderHeader(user, current = location.pathname) {
       ? [['/training.html', 'My training'], ['/courses.html', 'Courses']]
       : [
           ['/officer.html', 'Learners'],
+          ['/sessions.html', 'Sessions'],
           ['/upload.html', 'Upload a module'],
           ...(user.role === 'admin' ? [['/admin.html', 'Plugins']] : []),
         ];

@@ -1,0 +1,383 @@
+// Course sessions, for officers and admins: the borough's sessions
+// (GET /api/officer/sessions); for one session (?session=ID) its bookings and
+// waiting list (GET /api/sessions/{id}/bookings), an attendance form per
+// session date (POST /api/sessions/{id}/attendance) and cancelling the
+// session (POST /api/sessions/{id}/cancel). docs/API.md "Courses and bookings".
+import {
+  apiFetch,
+  clearErrors,
+  el,
+  formatDateTime,
+  formatTime,
+  initComponents,
+  renderHeader,
+  requireUser,
+  showErrors,
+  showProblem,
+} from './common.js';
+
+initComponents();
+
+const loading = document.getElementById('loading');
+const overview = document.getElementById('overview');
+const tbody = document.getElementById('sessions-body');
+const detail = document.getElementById('detail');
+const done = document.getElementById('done');
+const summaryHost = document.querySelector('[data-error-summary]');
+
+const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'long' });
+const dateOnly = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
+const formatDay = (d) => `${weekday.format(d)} ${dateOnly.format(d)}`;
+
+function plural(n, one, many) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "Monday 2 March 2026, 9:30am to 3:30pm". */
+function formatSpan(startsAt, endsAt) {
+  const start = new Date(startsAt);
+  const end = new Date(endsAt);
+  if (start.toDateString() === end.toDateString())
+    return `${formatDay(start)}, ${formatTime(start)} to ${formatTime(end)}`;
+  return `${formatDay(start)}, ${formatTime(start)} to ${formatDay(end)}, ${formatTime(end)}`;
+}
+
+function datesOf(session) {
+  return session.dates && session.dates.length ? session.dates
+    : [{ starts_at: session.starts_at, ends_at: session.ends_at }];
+}
+
+function lines(...texts) {
+  return texts.filter(Boolean).map((t) => el('p', { class: 'govuk-body govuk-!-margin-bottom-1' }, t));
+}
+
+function statusTag(session) {
+  return session.status === 'cancelled'
+    ? el('strong', { class: 'govuk-tag govuk-tag--red' }, 'Cancelled')
+    : el('strong', { class: 'govuk-tag govuk-tag--green' }, 'Scheduled');
+}
+
+const BOOKING_STATUS = {
+  booked: 'Booked',
+  promoted: 'Booked (from the waiting list)',
+  pending: 'Waiting for approval',
+  waitlisted: 'On the waiting list',
+  cancelled: 'Cancelled',
+};
+
+const ATTENDANCE = [
+  ['attended', 'Attended'],
+  ['partly_attended', 'Partly attended'],
+  ['no_show', 'Did not attend (no-show)'],
+  ['cancelled_late', 'Cancelled late'],
+];
+
+/** Shows a success banner and moves focus to it. */
+function announce(heading, detailText) {
+  const banner = el('div', {
+    class: 'govuk-notification-banner govuk-notification-banner--success', role: 'alert', 'aria-labelledby': 'done-title',
+  },
+  el('div', { class: 'govuk-notification-banner__header' },
+    el('h2', { class: 'govuk-notification-banner__title', id: 'done-title' }, 'Success')),
+  el('div', { class: 'govuk-notification-banner__content' },
+    el('h3', { class: 'govuk-notification-banner__heading' }, heading),
+    detailText ? el('p', { class: 'govuk-body' }, detailText) : null));
+  done.replaceChildren(banner);
+  done.hidden = false;
+  done.focus();
+}
+
+function clearMessages() {
+  clearErrors(detail, summaryHost);
+  done.replaceChildren();
+  done.hidden = true;
+}
+
+/** The learner's id: the booking's user_id, else its learner's id. */
+function userId(b) {
+  return b.user_id ?? (b.learner && b.learner.id);
+}
+
+function cell(...children) {
+  return el('td', { class: 'govuk-table__cell cairn-wrap' }, ...children);
+}
+
+// ---------------------------------------------------------------------------
+// All sessions
+// ---------------------------------------------------------------------------
+
+async function showList() {
+  const answer = await apiFetch('/api/officer/sessions');
+  const sessions = (answer && answer.sessions) || [];
+  if (sessions.length === 0) {
+    loading.textContent = 'There are no sessions yet.';
+    loading.classList.remove('cairn-loading');
+    loading.classList.add('govuk-body');
+    return;
+  }
+  tbody.replaceChildren(...sessions.map((s) => {
+    const v = s.venue || {};
+    return el('tr', { class: 'govuk-table__row', 'data-session-id': s.id },
+      el('th', { scope: 'row', class: 'govuk-table__header cairn-wrap' },
+        el('a', { class: 'govuk-link', href: `/sessions.html?session=${encodeURIComponent(s.id)}` },
+          s.course.title,
+          el('span', { class: 'govuk-visually-hidden' }, `, ${formatDay(new Date(s.starts_at))}`))),
+      cell(...lines(...datesOf(s).map((d) => formatSpan(d.starts_at, d.ends_at)))),
+      cell(v.name || ''),
+      cell(String(s.capacity)),
+      cell(String(s.booked)),
+      cell(String(s.waitlisted)),
+      cell(statusTag(s)));
+  }));
+  overview.hidden = false;
+  loading.textContent = plural(sessions.length, 'session', 'sessions');
+  loading.classList.add('govuk-visually-hidden');
+}
+
+// ---------------------------------------------------------------------------
+// One session
+// ---------------------------------------------------------------------------
+
+function row(key, ...value) {
+  return el('div', { class: 'govuk-summary-list__row' },
+    el('dt', { class: 'govuk-summary-list__key' }, key),
+    el('dd', { class: 'govuk-summary-list__value cairn-wrap' }, ...value));
+}
+
+function bookingsTable(id, caption, bookings, withPosition) {
+  const head = ['Name', 'Email', withPosition ? 'Position' : 'Status'];
+  return el('div', { class: 'cairn-table-scroll', role: 'region', 'aria-labelledby': `${id}-caption`, tabindex: 0 },
+    el('table', { class: 'govuk-table', id },
+      el('caption', { class: 'govuk-table__caption govuk-table__caption--m', id: `${id}-caption` }, caption),
+      el('thead', { class: 'govuk-table__head' },
+        el('tr', { class: 'govuk-table__row' },
+          ...head.map((h) => el('th', { scope: 'col', class: 'govuk-table__header' }, h)))),
+      el('tbody', { class: 'govuk-table__body' },
+        ...bookings.map((b, i) => el('tr', { class: 'govuk-table__row', 'data-user-id': userId(b) },
+          el('th', { scope: 'row', class: 'govuk-table__header cairn-wrap' }, (b.learner && b.learner.name) || ''),
+          cell((b.learner && b.learner.email) || ''),
+          cell(withPosition ? String(b.waitlist_position || i + 1)
+            : (BOOKING_STATUS[b.status] || String(b.status)) + (b.late_cancellation ? ' (late)' : '')))))));
+}
+
+/** One radio group per learner for one date. */
+function learnerFieldset(date, booking) {
+  const name = (booking.learner && booking.learner.name) || `Learner ${userId(booking)}`;
+  const base = `att-${date.id}-${userId(booking)}`;
+  const items = [];
+  for (const [value, label] of ATTENDANCE) {
+    const id = `${base}-${value}`;
+    const input = el('input', { class: 'govuk-radios__input', id, name: base, type: 'radio', value });
+    const item = el('div', { class: 'govuk-radios__item' },
+      input, el('label', { class: 'govuk-label govuk-radios__label', for: id }, label));
+    items.push(item);
+    if (value === 'partly_attended') {
+      const minutesId = `${base}-minutes`;
+      input.setAttribute('data-aria-controls', `${minutesId}-conditional`);
+      items.push(el('div', { class: 'govuk-radios__conditional govuk-radios__conditional--hidden', id: `${minutesId}-conditional` },
+        el('div', { class: 'govuk-form-group' },
+          el('label', { class: 'govuk-label', for: minutesId }, 'Minutes attended'),
+          el('input', {
+            class: 'govuk-input govuk-input--width-4', id: minutesId, name: minutesId, type: 'text',
+            inputmode: 'numeric', spellcheck: 'false', autocomplete: 'off',
+          }))));
+    }
+  }
+  return el('div', { class: 'govuk-form-group', 'data-user-id': userId(booking) },
+    el('fieldset', { class: 'govuk-fieldset' },
+      el('legend', { class: 'govuk-fieldset__legend govuk-fieldset__legend--s' }, name),
+      el('div', { class: 'govuk-radios govuk-radios--small', 'data-module': 'govuk-radios' },
+        el('span', { id: `${base}-anchor`, tabindex: -1 }), ...items)));
+}
+
+async function saveAttendance(session, date, form, bookings, button) {
+  clearMessages();
+  const marks = [];
+  const errors = [];
+  for (const b of bookings) {
+    const base = `att-${date.id}-${userId(b)}`;
+    const chosen = form.querySelector(`input[name="${base}"]:checked`);
+    if (!chosen) continue;
+    const mark = { date_id: date.id, user_id: userId(b), status: chosen.value };
+    if (chosen.value === 'partly_attended') {
+      const field = document.getElementById(`${base}-minutes`);
+      const text = field.value.trim();
+      const minutes = Number(text);
+      if (!/^\d+$/.test(text) || minutes < 1) {
+        errors.push({ field: field.id, text: `Enter how many minutes ${(b.learner && b.learner.name) || 'the learner'} attended, as a whole number` });
+        continue;
+      }
+      mark.minutes = minutes;
+    }
+    marks.push([b, mark]);
+  }
+  if (errors.length) {
+    showErrors(form, summaryHost, errors);
+    return;
+  }
+  if (marks.length === 0) {
+    showErrors(form, summaryHost, [{ field: bookings.length ? `att-${date.id}-${userId(bookings[0])}-attended` : null,
+      text: 'Choose whether each learner attended' }]);
+    return;
+  }
+  button.disabled = true;
+  const saved = [];
+  try {
+    for (const [b, mark] of marks) {
+      try {
+        const answer = await apiFetch(`/api/sessions/${session.id}/attendance`, { method: 'POST', json: mark });
+        saved.push(answer.attendance);
+      } catch (error) {
+        const who = (b.learner && b.learner.name) || 'a learner';
+        const field = error.field === 'minutes' ? `att-${date.id}-${userId(b)}-minutes` : null;
+        errors.push({ field, text: `Attendance for ${who} was not saved. ${error.message}` });
+      }
+    }
+  } finally {
+    button.disabled = false;
+  }
+  if (errors.length) {
+    showErrors(form, summaryHost, errors);
+    return;
+  }
+  const hours = saved.reduce((sum, a) => sum + Number(a.hours || 0), 0);
+  announce(`Attendance saved for ${formatSpan(date.starts_at, date.ends_at)}`,
+    `${plural(saved.length, 'learner', 'learners')} marked, ${plural(Math.round(hours * 100) / 100, 'hour', 'hours')} in all.`);
+}
+
+function attendanceSection(session, bookings) {
+  const now = new Date();
+  const out = [el('h2', { class: 'govuk-heading-m' }, 'Attendance')];
+  if (bookings.length === 0) {
+    out.push(el('p', { class: 'govuk-body' }, 'No one has a place, so there is no attendance to mark.'));
+    return out;
+  }
+  for (const date of session.dates || []) {
+    const span = formatSpan(date.starts_at, date.ends_at);
+    if (new Date(date.starts_at) > now) {
+      out.push(el('h3', { class: 'govuk-heading-s' }, span),
+        el('p', { class: 'govuk-body' }, 'Attendance can be marked once this date has begun.'));
+      continue;
+    }
+    const button = el('button', { type: 'submit', class: 'govuk-button', 'data-module': 'govuk-button' },
+      'Save attendance', el('span', { class: 'govuk-visually-hidden' }, ` for ${span}`));
+    const form = el('form', { novalidate: true, class: 'cairn-attendance', 'data-date-id': date.id },
+      el('h3', { class: 'govuk-heading-s' }, span),
+      ...bookings.map((b) => learnerFieldset(date, b)),
+      button);
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      saveAttendance(session, date, form, bookings, button);
+    });
+    out.push(form);
+  }
+  return out;
+}
+
+function cancelSection(session) {
+  if (session.status === 'cancelled') return [];
+  const reasonId = 'cancel-reason';
+  const reasonField = el('textarea', { class: 'govuk-textarea', id: reasonId, name: 'reason', rows: 3, 'aria-describedby': `${reasonId}-hint` });
+  const confirm = el('button', { type: 'submit', class: 'govuk-button govuk-button--warning', 'data-module': 'govuk-button' },
+    'Yes, cancel this session');
+  const back = el('button', { type: 'button', class: 'govuk-button govuk-button--secondary', 'data-module': 'govuk-button' },
+    'No, keep it');
+  const form = el('form', { novalidate: true, id: 'cancel-form', hidden: true },
+    el('div', { class: 'govuk-form-group' },
+      el('label', { class: 'govuk-label govuk-label--s', for: reasonId }, 'Why is the session cancelled?'),
+      el('div', { class: 'govuk-hint', id: `${reasonId}-hint` },
+        'Everyone with a place or on the waiting list is told, and their calendar invitation is withdrawn. This cannot be undone.'),
+      reasonField),
+    el('div', { class: 'govuk-button-group' }, confirm, back));
+  const open = el('button', { type: 'button', class: 'govuk-button govuk-button--warning', 'data-module': 'govuk-button' },
+    'Cancel this session');
+  open.addEventListener('click', () => {
+    open.hidden = true;
+    form.hidden = false;
+    reasonField.focus();
+  });
+  back.addEventListener('click', () => {
+    clearErrors(form, summaryHost);
+    form.hidden = true;
+    open.hidden = false;
+    open.focus();
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearMessages();
+    const reason = reasonField.value.trim();
+    if (!reason) {
+      showErrors(form, summaryHost, [{ field: reasonId, text: 'Enter why the session is cancelled' }]);
+      return;
+    }
+    confirm.disabled = true;
+    try {
+      await apiFetch(`/api/sessions/${session.id}/cancel`, { method: 'POST', json: { reason } });
+      await showSession(session.id);
+      announce(`${session.course.title} is cancelled`, null);
+    } catch (error) {
+      if (error.field === 'reason') showErrors(form, summaryHost, [{ field: reasonId, text: error.message }]);
+      else showProblem(summaryHost, `The session could not be cancelled. ${error.message}`);
+    } finally {
+      confirm.disabled = false;
+    }
+  });
+  return [el('h2', { class: 'govuk-heading-m' }, 'Cancel the session'), open, form];
+}
+
+async function showSession(id) {
+  const answer = await apiFetch(`/api/sessions/${encodeURIComponent(id)}/bookings`);
+  const s = answer.session;
+  const v = s.venue || {};
+  const bookings = answer.bookings || [];
+  const waitlist = answer.waitlist || [];
+  const cancelled = answer.cancelled || [];
+  const dates = datesOf(s);
+  const rows = [
+    row(dates.length === 1 ? 'Date' : 'Dates', ...lines(...dates.map((d) => formatSpan(d.starts_at, d.ends_at)))),
+    row('Venue', ...lines(v.name, v.address)),
+  ];
+  if (s.trainer) rows.push(row('Trainer', s.trainer));
+  rows.push(row('Places', `${s.booked} of ${s.capacity} booked`));
+  rows.push(row('Waiting list', plural(Number(s.waitlisted) || 0, 'learner', 'learners')));
+  if (s.booking_deadline) rows.push(row('Book by', formatDateTime(s.booking_deadline)));
+  rows.push(row('Status', statusTag(s), s.cancel_reason ? ` ${s.cancel_reason}` : ''));
+
+  const parts = [
+    el('p', { class: 'govuk-body' }, el('a', { class: 'govuk-link govuk-link--no-visited-state', href: '/sessions.html' }, 'All sessions')),
+    el('h2', { class: 'govuk-heading-l', id: 'session-title' }, s.course.title),
+    el('dl', { class: 'govuk-summary-list' }, ...rows),
+  ];
+  parts.push(bookings.length ? bookingsTable('bookings-table', 'Bookings', bookings, false)
+    : el('p', { class: 'govuk-body' }, 'No one has booked yet.'));
+  if (waitlist.length) parts.push(bookingsTable('waitlist-table', 'Waiting list', waitlist, true));
+  if (cancelled.length) parts.push(bookingsTable('cancelled-table', 'Cancelled bookings', cancelled, false));
+  if (s.status !== 'cancelled') parts.push(...attendanceSection(s, bookings));
+  parts.push(...cancelSection(s));
+  detail.replaceChildren(...parts);
+  detail.hidden = false;
+  overview.hidden = true;
+  loading.textContent = `${s.course.title} loaded`;
+  loading.classList.add('govuk-visually-hidden');
+  initComponents(detail);
+}
+
+async function main() {
+  const user = await requireUser(['officer', 'admin']);
+  renderHeader(user);
+  const id = new URLSearchParams(location.search).get('session');
+  try {
+    if (id) await showSession(id);
+    else await showList();
+  } catch (error) {
+    loading.hidden = true;
+    showProblem(summaryHost, `${id ? 'The session' : 'Sessions'} could not be loaded. ${error.message}`, {
+      link: { href: location.pathname + location.search, text: 'Try again' },
+    });
+  }
+}
+
+main().catch((error) => {
+  loading.hidden = true;
+  showProblem(summaryHost, error.message, { link: { href: location.pathname + location.search, text: 'Try again' } });
+});
