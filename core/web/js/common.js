@@ -293,6 +293,50 @@ export function moduleNames(modules) {
   return names;
 }
 
+const weekdayFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'long' });
+const dayMonthYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
+
+/** "Friday 4 December 2026" (GOV.UK style: no comma). */
+export function formatDay(date) {
+  return `${weekdayFormat.format(date)} ${dayMonthYear.format(date)}`;
+}
+
+/** "Monday 2 March 2026, 9:30am to 3:30pm" (both ends shown when they differ in day). */
+export function formatSpan(startsAt, endsAt) {
+  const start = new Date(startsAt);
+  const end = new Date(endsAt);
+  if (start.toDateString() === end.toDateString())
+    return `${formatDay(start)}, ${formatTime(start)} to ${formatTime(end)}`;
+  return `${formatDay(start)}, ${formatTime(start)} to ${formatDay(end)}, ${formatTime(end)}`;
+}
+
+/** A summary list row whose value may hold long words (addresses, emails). */
+export function summaryRow(key, ...value) {
+  return el('div', { class: 'govuk-summary-list__row' },
+    el('dt', { class: 'govuk-summary-list__key' }, key),
+    el('dd', { class: 'govuk-summary-list__value cairn-wrap' }, ...value));
+}
+
+/** One paragraph per non-empty text. */
+export function textLines(...texts) {
+  return texts.filter(Boolean).map((t) => el('p', { class: 'govuk-body govuk-!-margin-bottom-1' }, t));
+}
+
+/** Shows a success banner in host and moves focus to it. */
+export function announceSuccess(host, heading, detail) {
+  const banner = el('div', {
+    class: 'govuk-notification-banner govuk-notification-banner--success', role: 'alert', 'aria-labelledby': 'done-title',
+  },
+  el('div', { class: 'govuk-notification-banner__header' },
+    el('h2', { class: 'govuk-notification-banner__title', id: 'done-title' }, 'Success')),
+  el('div', { class: 'govuk-notification-banner__content' },
+    el('h3', { class: 'govuk-notification-banner__heading' }, heading),
+    detail ? el('p', { class: 'govuk-body' }, detail) : null));
+  host.replaceChildren(banner);
+  host.hidden = false;
+  host.focus();
+}
+
 export function stateTag(state) {
   const [text, modifier] = STATE_TAGS[state] || [String(state || 'Unknown'), 'govuk-tag--grey'];
   return el('strong', { class: 'govuk-tag ' + modifier }, text);
@@ -309,7 +353,8 @@ export function formatScore(score) {
 // Human dates and durations
 // ---------------------------------------------------------------------------
 
-function plural(n, one, many) {
+/** "1 place", "3 places". */
+export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }
 

@@ -3,16 +3,20 @@
 // and the calendar invitation for a booked place (docs/API.md "Courses and
 // bookings").
 import {
+  announceSuccess,
   apiFetch,
   clearErrors,
   el,
   formatDateTime,
-  formatTime,
+  formatSpan,
   initComponents,
+  plural,
   renderHeader,
   requireUser,
   showErrors,
   showProblem,
+  summaryRow,
+  textLines,
 } from './common.js';
 
 initComponents();
@@ -22,23 +26,6 @@ const loading = document.getElementById('loading');
 const done = document.getElementById('done');
 const summaryHost = document.querySelector('[data-error-summary]');
 
-const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'long' });
-const dateOnly = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
-/** "Friday 4 December 2026" (GOV.UK style: no comma). */
-const dayFormat = { format: (d) => `${weekday.format(d)} ${dateOnly.format(d)}` };
-
-function plural(n, one, many) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** "Monday 2 March 2026, 9:30am to 3:30pm". */
-function formatSpan(startsAt, endsAt) {
-  const start = new Date(startsAt);
-  const end = new Date(endsAt);
-  const sameDay = start.toDateString() === end.toDateString();
-  if (sameDay) return `${dayFormat.format(start)}, ${formatTime(start)} to ${formatTime(end)}`;
-  return `${dayFormat.format(start)}, ${formatTime(start)} to ${dayFormat.format(end)}, ${formatTime(end)}`;
-}
 
 function courseKind(course) {
   const parts = [`Group ${course.group}`];
@@ -67,34 +54,6 @@ function bookingState(booking) {
   }
 }
 
-function row(key, ...value) {
-  return el(
-    'div',
-    { class: 'govuk-summary-list__row' },
-    el('dt', { class: 'govuk-summary-list__key' }, key),
-    el('dd', { class: 'govuk-summary-list__value cairn-wrap' }, ...value),
-  );
-}
-
-function lines(...texts) {
-  return texts.filter(Boolean).map((t) => el('p', { class: 'govuk-body govuk-!-margin-bottom-1' }, t));
-}
-
-/** Shows a success banner and moves focus to it. */
-function announce(heading, detail) {
-  const content = el('div', { class: 'govuk-notification-banner__content' },
-    el('h3', { class: 'govuk-notification-banner__heading' }, heading),
-    detail ? el('p', { class: 'govuk-body' }, detail) : null);
-  const banner = el('div', { class: 'govuk-notification-banner govuk-notification-banner--success', role: 'alert',
-    'aria-labelledby': 'done-title' },
-  el('div', { class: 'govuk-notification-banner__header' },
-    el('h2', { class: 'govuk-notification-banner__title', id: 'done-title' }, 'Success')),
-  content);
-  done.replaceChildren(banner);
-  done.hidden = false;
-  done.focus();
-}
-
 function clearMessages() {
   clearErrors(list, summaryHost);
   done.replaceChildren();
@@ -111,12 +70,12 @@ async function book(session, waitlist) {
     const b = answer.booking;
     await load();
     if (b.status === 'waitlisted')
-      announce(`You are on the waiting list for ${title}`,
+      announceSuccess(done, `You are on the waiting list for ${title}`,
         `You are number ${b.waitlist_position}. If a place comes free, it is yours and it shows here.`);
     else if (b.status === 'pending')
-      announce(`Your place on ${title} is held`, 'Your training officer needs to approve the booking.');
+      announceSuccess(done, `Your place on ${title} is held`, 'Your training officer needs to approve the booking.');
     else
-      announce(`You have booked a place on ${title}`, 'Add it to your calendar so you do not miss it.');
+      announceSuccess(done, `You have booked a place on ${title}`, 'Add it to your calendar so you do not miss it.');
   } catch (error) {
     await load().catch(() => {});
     showProblem(summaryHost, `You could not book ${title}. ${error.message}`);
@@ -136,7 +95,7 @@ async function cancel(session, form, reasonField) {
       method: 'POST', json: { reason },
     });
     await load();
-    announce(`Your booking for ${title} is cancelled`,
+    announceSuccess(done, `Your booking for ${title} is cancelled`,
       answer.late_cancellation ? 'This counts as a late cancellation because the course starts soon.' : null);
   } catch (error) {
     if (error.field === 'reason') {
@@ -206,16 +165,16 @@ function card(session, index) {
   const dates = (session.dates && session.dates.length ? session.dates
     : [{ starts_at: session.starts_at, ends_at: session.ends_at }]);
   const rows = [
-    row('Course', courseKind(c)),
-    row(dates.length === 1 ? 'Date' : 'Dates', ...lines(...dates.map((d) => formatSpan(d.starts_at, d.ends_at)))),
-    row('Venue', ...lines(v.name, v.address)),
+    summaryRow('Course', courseKind(c)),
+    summaryRow(dates.length === 1 ? 'Date' : 'Dates', ...textLines(...dates.map((d) => formatSpan(d.starts_at, d.ends_at)))),
+    summaryRow('Venue', ...textLines(v.name, v.address)),
   ];
-  if (v.access_notes) rows.push(row('Access', v.access_notes));
-  if (session.trainer) rows.push(row('Trainer', session.trainer));
-  rows.push(row('Run by', session.host_borough ? session.host_borough.name : ''));
-  rows.push(row('Places left', free === 0 ? '0 places left: this course is full' : plural(free, 'place left', 'places left')));
-  if (session.booking_deadline) rows.push(row('Book by', formatDateTime(session.booking_deadline)));
-  rows.push(row('Your booking', bookingState(session.my_booking)));
+  if (v.access_notes) rows.push(summaryRow('Access', v.access_notes));
+  if (session.trainer) rows.push(summaryRow('Trainer', session.trainer));
+  rows.push(summaryRow('Run by', session.host_borough ? session.host_borough.name : ''));
+  rows.push(summaryRow('Places left', free === 0 ? '0 places left: this course is full' : plural(free, 'place left', 'places left')));
+  if (session.booking_deadline) rows.push(summaryRow('Book by', formatDateTime(session.booking_deadline)));
+  rows.push(summaryRow('Your booking', bookingState(session.my_booking)));
 
   return el('li', { class: 'govuk-summary-card cairn-module-card', 'data-session-id': session.id },
     el('div', { class: 'govuk-summary-card__title-wrapper' },

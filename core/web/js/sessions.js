@@ -4,16 +4,21 @@
 // session date (POST /api/sessions/{id}/attendance) and cancelling the
 // session (POST /api/sessions/{id}/cancel). docs/API.md "Courses and bookings".
 import {
+  announceSuccess,
   apiFetch,
   clearErrors,
   el,
   formatDateTime,
-  formatTime,
+  formatDay,
+  formatSpan,
   initComponents,
+  plural,
   renderHeader,
   requireUser,
   showErrors,
   showProblem,
+  summaryRow,
+  textLines,
 } from './common.js';
 
 initComponents();
@@ -25,30 +30,10 @@ const detail = document.getElementById('detail');
 const done = document.getElementById('done');
 const summaryHost = document.querySelector('[data-error-summary]');
 
-const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'long' });
-const dateOnly = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
-const formatDay = (d) => `${weekday.format(d)} ${dateOnly.format(d)}`;
-
-function plural(n, one, many) {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** "Monday 2 March 2026, 9:30am to 3:30pm". */
-function formatSpan(startsAt, endsAt) {
-  const start = new Date(startsAt);
-  const end = new Date(endsAt);
-  if (start.toDateString() === end.toDateString())
-    return `${formatDay(start)}, ${formatTime(start)} to ${formatTime(end)}`;
-  return `${formatDay(start)}, ${formatTime(start)} to ${formatDay(end)}, ${formatTime(end)}`;
-}
 
 function datesOf(session) {
   return session.dates && session.dates.length ? session.dates
     : [{ starts_at: session.starts_at, ends_at: session.ends_at }];
-}
-
-function lines(...texts) {
-  return texts.filter(Boolean).map((t) => el('p', { class: 'govuk-body govuk-!-margin-bottom-1' }, t));
 }
 
 function statusTag(session) {
@@ -71,21 +56,6 @@ const ATTENDANCE = [
   ['no_show', 'Did not attend (no-show)'],
   ['cancelled_late', 'Cancelled late'],
 ];
-
-/** Shows a success banner and moves focus to it. */
-function announce(heading, detailText) {
-  const banner = el('div', {
-    class: 'govuk-notification-banner govuk-notification-banner--success', role: 'alert', 'aria-labelledby': 'done-title',
-  },
-  el('div', { class: 'govuk-notification-banner__header' },
-    el('h2', { class: 'govuk-notification-banner__title', id: 'done-title' }, 'Success')),
-  el('div', { class: 'govuk-notification-banner__content' },
-    el('h3', { class: 'govuk-notification-banner__heading' }, heading),
-    detailText ? el('p', { class: 'govuk-body' }, detailText) : null));
-  done.replaceChildren(banner);
-  done.hidden = false;
-  done.focus();
-}
 
 function clearMessages() {
   clearErrors(detail, summaryHost);
@@ -122,7 +92,7 @@ async function showList() {
         el('a', { class: 'govuk-link', href: `/sessions.html?session=${encodeURIComponent(s.id)}` },
           s.course.title,
           el('span', { class: 'govuk-visually-hidden' }, `, ${formatDay(new Date(s.starts_at))}`))),
-      cell(...lines(...datesOf(s).map((d) => formatSpan(d.starts_at, d.ends_at)))),
+      cell(...textLines(...datesOf(s).map((d) => formatSpan(d.starts_at, d.ends_at)))),
       cell(v.name || ''),
       cell(String(s.capacity)),
       cell(String(s.booked)),
@@ -137,12 +107,6 @@ async function showList() {
 // ---------------------------------------------------------------------------
 // One session
 // ---------------------------------------------------------------------------
-
-function row(key, ...value) {
-  return el('div', { class: 'govuk-summary-list__row' },
-    el('dt', { class: 'govuk-summary-list__key' }, key),
-    el('dd', { class: 'govuk-summary-list__value cairn-wrap' }, ...value));
-}
 
 function bookingsTable(id, caption, bookings, withPosition) {
   const head = ['Name', 'Email', withPosition ? 'Position' : 'Status'];
@@ -241,7 +205,7 @@ async function saveAttendance(session, date, form, bookings, button) {
     return;
   }
   const hours = saved.reduce((sum, a) => sum + Number(a.hours || 0), 0);
-  announce(`Attendance saved for ${formatSpan(date.starts_at, date.ends_at)}`,
+  announceSuccess(done, `Attendance saved for ${formatSpan(date.starts_at, date.ends_at)}`,
     `${plural(saved.length, 'learner', 'learners')} marked, ${plural(Math.round(hours * 100) / 100, 'hour', 'hours')} in all.`);
 }
 
@@ -314,7 +278,7 @@ function cancelSection(session) {
     try {
       await apiFetch(`/api/sessions/${session.id}/cancel`, { method: 'POST', json: { reason } });
       await showSession(session.id);
-      announce(`${session.course.title} is cancelled`, null);
+      announceSuccess(done, `${session.course.title} is cancelled`, null);
     } catch (error) {
       if (error.field === 'reason') showErrors(form, summaryHost, [{ field: reasonId, text: error.message }]);
       else showProblem(summaryHost, `The session could not be cancelled. ${error.message}`);
@@ -334,14 +298,14 @@ async function showSession(id) {
   const cancelled = answer.cancelled || [];
   const dates = datesOf(s);
   const rows = [
-    row(dates.length === 1 ? 'Date' : 'Dates', ...lines(...dates.map((d) => formatSpan(d.starts_at, d.ends_at)))),
-    row('Venue', ...lines(v.name, v.address)),
+    summaryRow(dates.length === 1 ? 'Date' : 'Dates', ...textLines(...dates.map((d) => formatSpan(d.starts_at, d.ends_at)))),
+    summaryRow('Venue', ...textLines(v.name, v.address)),
   ];
-  if (s.trainer) rows.push(row('Trainer', s.trainer));
-  rows.push(row('Places', `${s.booked} of ${s.capacity} booked`));
-  rows.push(row('Waiting list', plural(Number(s.waitlisted) || 0, 'learner', 'learners')));
-  if (s.booking_deadline) rows.push(row('Book by', formatDateTime(s.booking_deadline)));
-  rows.push(row('Status', statusTag(s), s.cancel_reason ? ` ${s.cancel_reason}` : ''));
+  if (s.trainer) rows.push(summaryRow('Trainer', s.trainer));
+  rows.push(summaryRow('Places', `${s.booked} of ${s.capacity} booked`));
+  rows.push(summaryRow('Waiting list', plural(Number(s.waitlisted) || 0, 'learner', 'learners')));
+  if (s.booking_deadline) rows.push(summaryRow('Book by', formatDateTime(s.booking_deadline)));
+  rows.push(summaryRow('Status', statusTag(s), s.cancel_reason ? ` ${s.cancel_reason}` : ''));
 
   const parts = [
     el('p', { class: 'govuk-body' }, el('a', { class: 'govuk-link govuk-link--no-visited-state', href: '/sessions.html' }, 'All sessions')),
