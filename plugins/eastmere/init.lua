@@ -124,6 +124,29 @@ function hooks.report_columns(learner)
   }
 end
 
+-- charge(event, learner) -> nil | {amount_pence = pence, note = text}
+-- A place left empty costs the partnership a trainer's time: it charges the
+-- learner's organisation £25 for a no-show and £15 for a cancellation less
+-- than 48 hours before the start. A cancellation the session counts as late
+-- but made 48 hours or more ahead is not charged (nil).
+local NO_SHOW_PENCE, LATE_PENCE, LATE_HOURS = 2500, 1500, 48
+
+function hooks.charge(event, learner)
+  if event.reason == "no_show" then
+    return { amount_pence = NO_SHOW_PENCE,
+             note = "Eastmere charges £25 for a place left empty without notice." }
+  end
+  if event.reason == "late_cancellation" then
+    -- notice_hours is absent when an officer marked the late cancellation
+    if event.notice_hours ~= nil and event.notice_hours >= LATE_HOURS then
+      return nil
+    end
+    return { amount_pence = LATE_PENCE,
+             note = "Eastmere charges £15 for a cancellation less than 48 hours before the start." }
+  end
+  return nil
+end
+
 -- on_completion(event, learner): observe only. Counts completions per member
 -- organisation and year, for the partnership's annual report.
 function hooks.on_completion(event, learner)
