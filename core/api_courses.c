@@ -1,10 +1,13 @@
-/* api_courses.c: face-to-face courses, sessions, bookings, attendance,
- * iCalendar invitations and the one learner record (docs/API.md "Courses
- * and bookings"). Storage and the booking rules' transactions are in
- * store_courses.c; the borough's say (booking_eligibility, on_booking_change,
- * on_attendance, expiry) goes through plugin_host.h. */
+/* api_courses.c: face-to-face courses, sessions, bookings, attendance and
+ * iCalendar invitations (docs/API.md "Courses and bookings"); the one
+ * learner record is in api_record.c. Storage and the booking rules'
+ * transactions are in store_courses.c; the borough's say
+ * (booking_eligibility, on_booking_change, on_attendance) goes through
+ * plugin_host.h. */
 #include "api.h"
+#include "compliance.h"
 #include "ical.h"
+#include "notify.h"
 #include "plugin_host.h"
 #include "store_courses.h"
 
@@ -123,6 +126,61 @@ void api_courses_create(cairn_req *r)
         reply_json(r, 201, json_pack("{so}", "course", course));
 out:
     json_decref(body);
+}
+
+/* ---- paging: ?limit=, ?after= or ?before= (docs/API.md "Paging") ---- */
+
+enum { PAGE_DEFAULT = 50, PAGE_MAX = 200 };
+
+/* A cursor "YYYY-MM-DDTHH:MM:SSZ~ID" into p. */
+static bool parse_cursor(const char *s, cairn_page *p)
+{
+    const char *tilde = strchr(s, '~');
+    char at[24], *end;
+    int64_t t;
+    if (!tilde || (size_t)(tilde - s) >= sizeof at)
+        return false;
+    memcpy(at, s, (size_t)(tilde - s));
+    at[tilde - s] = '\0';
+    errno = 0;
+    long long id = strtoll(tilde + 1, &end, 10);
+    if (ical_parse_utc(at, &t) || errno || *end || end == tilde + 1 || id <= 0 ||
+        strspn(tilde + 1, "0123456789") != strlen(tilde + 1))
+        return false;
+    ical_format_iso(t, p->at);
+    p->id = id;
+    p->has_cursor = true;
+    return true;
+}
+
+/* Reads the paging parameters; replies 422 and returns false when bad. */
+static bool page_params(cairn_req *r, cairn_page *p)
+{
+    *p = (cairn_page){ .limit = PAGE_DEFAULT };
+    const char *limit = req_query(r, "limit"), *after = req_query(r, "after"),
+               *before = req_query(r, "before");
+    if (limit) {
+        char *end;
+        errno = 0;
+        long n = strtol(limit, &end, 10);
+        if (errno || !*limit || *end || n < 1 || n > PAGE_MAX ||
+            strspn(limit, "0123456789") != strlen(limit)) {
+            reply_invalid(r, "limit", "\"limit\" must be a whole number from 1 to %d.", PAGE_MAX);
+            return false;
+        }
+        p->limit = (int)n;
+    }
+    if (after && before) {
+        reply_invalid(r, "before", "Give \"after\" or \"before\", not both.");
+        return false;
+    }
+    p->before = before != NULL;
+    if ((after || before) && !parse_cursor(after ? after : before, p)) {
+        reply_invalid(r, after ? "after" : "before", "\"%s\" must be a cursor from a list's "
+                      "\"next\" or \"previous\".", after ? "after" : "before");
+        return false;
+    }
+    return true;
 }
 
 /* ---- sessions: officers ---- */
@@ -326,7 +384,10 @@ static json_t *officer_session(cairn_req *r)
 void api_officer_sessions(cairn_req *r)
 {
     json_t *out;
-    if (store_sessions_hosted_json(is_admin(r) ? 0 : r->user->borough_id, &out)) {
+    cairn_page page;
+    if (!page_params(r, &page))
+        return;
+    if (store_sessions_hosted_json(is_admin(r) ? 0 : r->user->borough_id, &page, &out)) {
         reply_error(r, 500, "internal", "The sessions could not be read.");
         return;
     }
@@ -352,8 +413,10 @@ void api_session_update(cairn_req *r)
                     "its dates and details can no longer change.");
     else if (e || store_course_session_json(r->ids[0], 0, &out))
         reply_store_error(r, e, "session");
-    else
+    else {
+        notify_session(r->ids[0], "session_changed");
         reply_json(r, 200, json_pack("{so}", "session", out));
+    }
 done:
     json_decref(f.dates);
     json_decref(s);
@@ -372,8 +435,10 @@ void api_session_cancel(cairn_req *r)
         reply_error(r, 409, "session_cancelled", "This session is already cancelled.");
     else if (e || store_course_session_json(r->ids[0], 0, &out))
         reply_store_error(r, e, "session");
-    else
+    else {
+        notify_session(r->ids[0], "session_cancelled");
         reply_json(r, 200, json_pack("{so}", "session", out));
+    }
 done:
     json_decref(s);
     json_decref(body);
@@ -468,6 +533,13 @@ void api_session_attendance(cairn_req *r)
         json_object_set(ev, "title", json_object_get(json_object_get(s, "course"), "title"));
         json_object_set(ev, "starts_at", json_object_get(date, "starts_at"));
         plugin_observe(HOOK_ON_ATTENDANCE, json_integer_value(uv), ev);
+        /* flagged for the borough's charging rule, or no longer (api_charges.c) */
+        if (strcmp(status, "no_show") == 0)
+            charges_flag(json_integer_value(uv), s, "no_show", -1);
+        else if (strcmp(status, "cancelled_late") == 0)
+            charges_flag(json_integer_value(uv), s, "late_cancellation", -1);
+        charges_sync_attendance(json_integer_value(uv), r->ids[0]);
+        compliance_touch(json_integer_value(uv));     /* attendance completes course items */
         reply_json(r, 200, json_pack("{so}", "attendance", a));
     }
 done:
@@ -480,7 +552,10 @@ done:
 void api_sessions_list(cairn_req *r)
 {
     json_t *out;
-    if (store_sessions_for_learner_json(r->user->id, r->user->borough_id, &out)) {
+    cairn_page page;
+    if (!page_params(r, &page))
+        return;
+    if (store_sessions_for_learner_json(r->user->id, r->user->borough_id, &page, &out)) {
         reply_error(r, 500, "internal", "The sessions could not be read.");
         return;
     }
@@ -583,6 +658,9 @@ void api_session_book(cairn_req *r)
             if (dec.verdict == PLUGIN_NEEDS_APPROVAL && strcmp(res.status, "pending") == 0)
                 json_object_set_new(b, "approval_reason", json_string(dec.reason));
             booking_event(r->user->id, res.status, res.id, fresh, false);
+            notify_booking(res.id, !strcmp(res.status, "waitlisted") ? "waitlisted"
+                           : !strcmp(res.status, "pending") ? "booking_pending"
+                           : "booking_confirmed");
             reply_json(r, 201, json_pack("{so so}", "booking", b, "session", fresh));
             goto done;
         }
@@ -620,6 +698,19 @@ done:
     json_decref(body);
 }
 
+/* ---- officers and a learner's booking (move, cancel) ---- */
+
+/* An officer may manage a booking on a session their borough hosts or of a
+ * learner of their borough; an admin any booking. */
+static bool may_manage_booking(const cairn_req *r, const cairn_booking_scope *sc)
+{
+    if (r->user->role == ROLE_ADMIN)
+        return true;
+    return r->user->role == ROLE_OFFICER && r->user->borough_id &&
+           (sc->host_borough_id == r->user->borough_id ||
+            sc->learner_borough_id == r->user->borough_id);
+}
+
 void api_booking_cancel(cairn_req *r)
 {
     json_t *body = req_json_object(r), *b = NULL, *s = NULL;
@@ -627,7 +718,13 @@ void api_booking_cancel(cairn_req *r)
     if (!body || !text_field(r, body, "reason", 500, true, &reason))
         goto done;
     cairn_cancel_result res;
-    int e = store_booking_cancel(r->ids[0], r->user->id, reason, &res);
+    /* An officer cancelling someone else's booking: never late for the
+     * learner (store_booking_cancel with user 0). */
+    cairn_booking_scope sc = { 0 };
+    bool officer = r->user->role != ROLE_LEARNER && store_booking_scope(r->ids[0], &sc) == 0 &&
+                   sc.user_id != r->user->id && may_manage_booking(r, &sc);
+    int64_t learner = officer ? sc.user_id : r->user->id;
+    int e = store_booking_cancel(r->ids[0], officer ? 0 : r->user->id, reason, &res);
     if (e == -ENOENT)
         reply_error(r, 404, "not_found", "You have no booking %lld.", (long long)r->ids[0]);
     else if (e == -EALREADY)
@@ -639,11 +736,22 @@ void api_booking_cancel(cairn_req *r)
              store_course_session_json(res.session_id, r->user->borough_id, &s))
         reply_store_error(r, e, "booking");
     else {
-        booking_event(r->user->id, "cancelled", r->ids[0], s, res.late);
-        if (res.promoted_booking)
+        booking_event(learner, "cancelled", r->ids[0], s, res.late);
+        if (res.late) {
+            /* flagged for the borough's charging rule (api_charges.c) */
+            int64_t start = 0;
+            ical_parse_utc(json_string_value(json_object_get(s, "starts_at")), &start);
+            int64_t left = start - (int64_t)time(NULL);
+            charges_flag(learner, s, "late_cancellation", left > 0 ? (int)(left / 3600) : 0);
+        }
+        notify_booking(r->ids[0], "booking_cancelled");
+        if (res.promoted_booking) {
             booking_event(res.promoted_user, "promoted", res.promoted_booking, s, false);
-        reply_json(r, 200, json_pack("{sO sb sb}", "booking", b,
-                   "late_cancellation", res.late, "promoted", res.promoted_booking != 0));
+            notify_booking(res.promoted_booking, "waitlist_promoted");
+        }
+        reply_json(r, 200, json_pack("{sO sb sb sb}", "booking", b,
+                   "late_cancellation", res.late, "promoted", res.promoted_booking != 0,
+                   "by_officer", officer));
     }
 done:
     json_decref(b);
@@ -683,8 +791,11 @@ void api_booking_decide(cairn_req *r)
         reply_store_error(r, e, "booking");
     else {
         booking_event(user_id, approve ? "approved" : "refused", r->ids[0], s, false);
-        if (res.promoted_booking)
+        notify_booking(r->ids[0], approve ? "booking_approved" : "booking_refused");
+        if (res.promoted_booking) {
             booking_event(res.promoted_user, "promoted", res.promoted_booking, s, false);
+            notify_booking(res.promoted_booking, "waitlist_promoted");
+        }
         reply_json(r, 200, json_pack("{sO sb}", "booking", b,
                    "promoted", res.promoted_booking != 0));
     }
@@ -779,40 +890,126 @@ done:
     json_decref(s);
 }
 
-/* ---- the one learner record ---- */
+/* The one learner record (GET /api/me/record) is in api_record.c. */
 
-void api_me_record(cairn_req *r)
+/* ---- officers: moving a learner's booking (docs/API.md "Moving and
+ * cancelling a learner's booking") ---- */
+
+/* The booking's scope when the officer may manage it; otherwise replies 404
+ * (a booking of another borough's learner on another borough's session is
+ * not theirs to know about) and returns false. */
+static bool managed_booking(cairn_req *r, cairn_booking_scope *sc)
 {
-    json_t *out = NULL, *learner = NULL;
-    if (store_learner_record_json(r->user->id, &out)) {
-        reply_error(r, 500, "internal", "Your record could not be read.");
+    int e = store_booking_scope(r->ids[0], sc);
+    if (e && e != -ENOENT) {
+        reply_store_error(r, e, "booking");
+        return false;
+    }
+    if (e || !may_manage_booking(r, sc)) {
+        reply_error(r, 404, "not_found", "There is no booking %lld of a learner or session "
+                    "of your borough.", (long long)r->ids[0]);
+        return false;
+    }
+    return true;
+}
+
+void api_booking_move_options(cairn_req *r)
+{
+    cairn_booking_scope sc;
+    json_t *out;
+    if (!managed_booking(r, &sc))
         return;
+    int e = store_booking_move_options_json(r->ids[0], &out);
+    if (e)
+        reply_store_error(r, e, "booking");
+    else
+        reply_json(r, 200, out);
+}
+
+void api_booking_move(cairn_req *r)
+{
+    json_t *body = req_json_object(r), *b = NULL, *prev = NULL, *s = NULL, *old = NULL;
+    const char *reason = NULL;
+    if (!body)
+        return;
+    json_t *tv = json_object_get(body, "session_id");
+    cairn_booking_scope sc;
+    if (!managed_booking(r, &sc))
+        goto done;
+    if (!json_is_integer(tv) || json_integer_value(tv) <= 0) {
+        reply_invalid(r, "session_id", "\"session_id\" must name the session to move the "
+                      "booking to.");
+        goto done;
     }
-    /* Expiry from the borough's expiry hook, asked about each record on
-     * its own (item nil, docs/PLUGIN_API.md). */
-    const char *slug = NULL;
-    if (r->user->borough_id && store_learner_context_json(r->user->id, &learner) == 0)
-        slug = json_string_value(json_object_get(json_object_get(learner, "borough"), "slug"));
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(out, "entries"), i, e) {
-        json_t *exp = NULL;
-        /* a no-show or a late cancellation is not training that expires */
-        if (slug && !json_is_true(json_object_get(e, "flagged")) &&
-            plugin_host_has_hook(slug, HOOK_EXPIRY)) {
-            const char *kind = json_string_value(json_object_get(e, "kind"));
-            json_t *rec = json_pack("{ss sO sO sO sO sO}",
-                "kind", strcmp(kind, "elearning") ? "course" : "elearning",
-                "item_ref", json_object_get(e, "item_ref"), "title", json_object_get(e, "title"),
-                "completed_at", json_object_get(e, "date"), "status", json_object_get(e, "status"),
-                "hours", json_object_get(e, "hours"));
-            exp = plugin_expiry(slug, rec, NULL, learner);
-            json_decref(rec);
-        }
-        json_t *when = json_object_get(exp, "expires");
-        json_object_set_new(e, "expires", json_is_string(when) ? json_incref(when) : json_null());
-        json_decref(exp);
+    if (!text_field(r, body, "reason", 500, false, &reason))
+        goto done;
+    if (!reason || !*reason)
+        reason = "Moved to another session by a training officer.";
+    long long target = json_integer_value(tv);
+    cairn_move_result res;
+    int e = store_booking_move(r->ids[0], target, reason, &res);
+    switch (e) {
+    case 0:
+        break;
+    case -EALREADY:
+        reply_error(r, 409, "already_cancelled", "This booking is cancelled; there is nothing "
+                    "to move.");
+        goto done;
+    case -ETIME:
+        reply_error(r, 409, "session_started", "The learner's session has already begun; the "
+                    "booking can no longer move.");
+        goto done;
+    case -EINVAL:
+        reply_invalid(r, "session_id", "The booking is already on session %lld.", target);
+        goto done;
+    case -ESRCH:
+        reply_invalid(r, "session_id", "There is no session %lld.", target);
+        goto done;
+    case -EXDEV:
+        reply_invalid(r, "session_id", "Session %lld is of another course; a booking moves "
+                      "only between sessions of the same course.", target);
+        goto done;
+    case -ECANCELED:
+        reply_error(r, 409, "session_cancelled", "Session %lld has been cancelled.", target);
+        goto done;
+    case -ESTALE:
+        reply_error(r, 409, "session_started", "Session %lld has already begun or taken "
+                    "place.", target);
+        goto done;
+    case -EACCES:
+        reply_error(r, 409, "not_open", "Session %lld has no places open to learners of "
+                    "other boroughs.", target);
+        goto done;
+    case -EEXIST:
+        reply_error(r, 409, "already_booked", "The learner already has a place or a waitlist "
+                    "place on session %lld.", target);
+        goto done;
+    case -ENOSPC:
+        reply_error(r, 409, "full", "Session %lld has no free place for this learner.", target);
+        goto done;
+    default:
+        reply_store_error(r, e, "booking");
+        goto done;
     }
-    json_decref(learner);
-    reply_json(r, 200, out);
+    if (store_booking_json(res.booking_id, &b) || store_booking_json(r->ids[0], &prev) ||
+        store_course_session_json(target, sc.learner_borough_id, &s) ||
+        store_course_session_json(res.from_session, 0, &old)) {
+        reply_error(r, 500, "internal", "The booking was moved but could not be read.");
+        goto done;
+    }
+    booking_event(res.user_id, "cancelled", r->ids[0], old, false);
+    booking_event(res.user_id, "moved", res.booking_id, s, false);
+    notify_booking(res.booking_id, "booking_moved");
+    if (res.promoted_booking) {
+        booking_event(res.promoted_user, "promoted", res.promoted_booking, old, false);
+        notify_booking(res.promoted_booking, "waitlist_promoted");
+    }
+    reply_json(r, 200, json_pack("{sO sO sO sb}", "booking", b, "previous", prev,
+               "session", s, "promoted", res.promoted_booking != 0));
+done:
+    json_decref(b);
+    json_decref(prev);
+    json_decref(s);
+    json_decref(old);
+    json_decref(body);
 }

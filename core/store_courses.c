@@ -1,5 +1,5 @@
-/* store_courses.c: face-to-face courses, sessions, bookings, attendance and
- * the one learner record (store_courses.h).
+/* store_courses.c: face-to-face courses, sessions, bookings and
+ * attendance (store_courses.h); the learner record is in store_record.c.
  *
  * Booking lifecycle (one row of bookings per learner per try):
  *
@@ -12,6 +12,13 @@
  *   waitlisted --cancel--> cancelled
  *   pending --an officer approves--> booked
  *   pending --an officer refuses--> cancelled (the place is freed as above)
+ *   any but cancelled --an officer cancels--> cancelled, never late; the
+ *                                  waitlist is promoted unless the session
+ *                                  has begun [store_booking_cancel, user 0]
+ *   any but cancelled --an officer moves it--> cancelled, and a new row
+ *                                  booked on the target with moved_from;
+ *                                  the freed place is promoted as above
+ *                                  [store_booking_move]
  *
  * A learner who needed approval and joined the waitlist still needs it:
  * promotion makes their booking pending, not promoted.
@@ -21,6 +28,7 @@
  * learners racing for the last place cannot both get it. */
 #include "store_courses.h"
 #include "store_db.h"
+#include "store_record.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -496,20 +504,59 @@ static int my_booking_json(int64_t session_id, int64_t user_id, json_t **ret)
     return 0;
 }
 
-/* Runs the listing statement st (first column: session id) into a list of
- * sessions; user_id != 0 adds "my_booking". */
-static int session_list(sqlite3_stmt *st, int64_t user_id, int64_t borough_id, json_t **ret)
+/* ---- paging (keyset; store_courses.h cairn_page) ---- */
+
+/* A row's key as a cursor: "first_start~id". */
+static void page_key(char buf[48], const char *at, int64_t id)
 {
-    int64_t ids[500];
-    size_t n = 0;
-    int rc;
-    while (n < sizeof ids / sizeof ids[0] && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        ids[n++] = sqlite3_column_int64(st, 0);
+    snprintf(buf, 48, "%s~%lld", at, (long long)id);
+}
+
+/* Runs the listing statement st (columns: session id, first_start), which
+ * already has its filters bound and reads at most page->limit + 1 rows
+ * after (or, page->before, before) the cursor in list order (reversed for
+ * before), into {"sessions":[...],"limit","next","previous"}. user_id != 0
+ * adds "my_booking". */
+static int session_page(sqlite3_stmt *st, const cairn_page *page, int64_t user_id,
+                        int64_t borough_id, json_t **ret)
+{
+    size_t cap = (size_t)page->limit + 1, n = 0;
+    int64_t *ids = calloc(cap, sizeof *ids);
+    char (*keys)[48] = calloc(cap, sizeof *keys);
+    int rc = SQLITE_DONE, r = 0;
+    if (!ids || !keys) {
+        sqlite3_reset(st);
+        r = -ENOMEM;
+        goto out;
+    }
+    while (n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ids[n] = sqlite3_column_int64(st, 0);
+        page_key(keys[n], col(st, 1), ids[n]);
+        n++;
+    }
     sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        r = db_fail("session page");
+        goto out;
+    }
+    bool more = n == cap;
+    if (more)
+        n--;
+    if (page->before) {         /* read nearest first: put back in list order */
+        for (size_t i = 0; i < n / 2; i++) {
+            int64_t t = ids[i];
+            ids[i] = ids[n - 1 - i];
+            ids[n - 1 - i] = t;
+            char k[48];
+            memcpy(k, keys[i], sizeof k);
+            memcpy(keys[i], keys[n - 1 - i], sizeof k);
+            memcpy(keys[n - 1 - i], k, sizeof k);
+        }
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *s = NULL, *mine = NULL;
-        int r = store_course_session_json(ids[i], borough_id, &s);
+        r = store_course_session_json(ids[i], borough_id, &s);
         if (!r && user_id) {
             r = my_booking_json(ids[i], user_id, &mine);
             json_object_set_new(s, "my_booking", mine);
@@ -517,47 +564,81 @@ static int session_list(sqlite3_stmt *st, int64_t user_id, int64_t borough_id, j
         if (r) {
             json_decref(s);
             json_decref(list);
-            return r;
+            goto out;
         }
         json_array_append_new(list, s);
     }
-    *ret = json_pack("{so}", "sessions", list);
-    return 0;
+    /* after (or no cursor): a previous page when we came from one, a next
+     * one when a row was left over; before: the other way round. */
+    bool has_next = page->before ? n > 0 : more;
+    bool has_prev = page->before ? more : page->has_cursor && n > 0;
+    *ret = json_pack("{so si so so}", "sessions", list, "limit", page->limit,
+                     "next", has_next ? json_string(keys[n - 1]) : json_null(),
+                     "previous", has_prev ? json_string(keys[0]) : json_null());
+out:
+    free(ids);
+    free(keys);
+    return r;
 }
 
-int store_sessions_for_learner_json(int64_t user_id, int64_t borough_id, json_t **ret)
+int store_sessions_for_learner_json(int64_t user_id, int64_t borough_id, const cairn_page *page,
+                                    json_t **ret)
 {
     char now[24];
     db_now_iso(now);
-    sqlite3_stmt *st = db_stmt(
-        "SELECT id FROM course_sessions WHERE status = 'scheduled' AND first_start > ?1"
-        " AND (host_borough_id = ?2 OR open_places > 0"
-        "  OR id IN (SELECT session_id FROM bookings WHERE user_id = ?3))"
-        " ORDER BY first_start, id");
+    /* soonest first; before: the same rows read backwards */
+    sqlite3_stmt *st = db_stmt(page->before
+        ? "SELECT id, first_start FROM course_sessions WHERE status = 'scheduled'"
+          " AND first_start > ?1"
+          " AND (host_borough_id = ?2 OR open_places > 0"
+          "  OR id IN (SELECT session_id FROM bookings WHERE user_id = ?3))"
+          " AND (first_start, id) < (?4, ?5)"
+          " ORDER BY first_start DESC, id DESC LIMIT ?6"
+        : "SELECT id, first_start FROM course_sessions WHERE status = 'scheduled'"
+          " AND first_start > ?1"
+          " AND (host_borough_id = ?2 OR open_places > 0"
+          "  OR id IN (SELECT session_id FROM bookings WHERE user_id = ?3))"
+          " AND (?4 IS NULL OR (first_start, id) > (?4, ?5))"
+          " ORDER BY first_start, id LIMIT ?6");
     if (!st)
         return -EIO;
     sqlite3_bind_text(st, 1, now, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, borough_id);
     sqlite3_bind_int64(st, 3, user_id);
-    return session_list(st, user_id, borough_id, ret);
+    if (page->has_cursor) {
+        sqlite3_bind_text(st, 4, page->at, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 5, page->id);
+    }
+    sqlite3_bind_int(st, 6, page->limit + 1);
+    return session_page(st, page, user_id, borough_id, ret);
 }
 
-int store_sessions_hosted_json(int64_t borough_id, json_t **ret)
+int store_sessions_hosted_json(int64_t borough_id, const cairn_page *page, json_t **ret)
 {
-    sqlite3_stmt *st = db_stmt(
-        "SELECT id FROM course_sessions WHERE ?1 = 0 OR host_borough_id = ?1"
-        " ORDER BY first_start DESC, id DESC");
+    /* latest first; before: the same rows read backwards */
+    sqlite3_stmt *st = db_stmt(page->before
+        ? "SELECT id, first_start FROM course_sessions WHERE (?1 = 0 OR host_borough_id = ?1)"
+          " AND (first_start, id) > (?2, ?3)"
+          " ORDER BY first_start, id LIMIT ?4"
+        : "SELECT id, first_start FROM course_sessions WHERE (?1 = 0 OR host_borough_id = ?1)"
+          " AND (?2 IS NULL OR (first_start, id) < (?2, ?3))"
+          " ORDER BY first_start DESC, id DESC LIMIT ?4");
     if (!st)
         return -EIO;
     sqlite3_bind_int64(st, 1, borough_id);
-    return session_list(st, 0, 0, ret);
+    if (page->has_cursor) {
+        sqlite3_bind_text(st, 2, page->at, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 3, page->id);
+    }
+    sqlite3_bind_int(st, 4, page->limit + 1);
+    return session_page(st, page, 0, 0, ret);
 }
 
 int store_course_session_bookings_json(int64_t id, json_t **ret)
 {
     sqlite3_stmt *st = db_stmt(
         "SELECT b.id, b.status, b.reason, b.waitlist_position, b.late_cancellation,"
-        " b.created_at, b.updated_at, u.id, u.name, u.email, bo.name"
+        " b.created_at, b.updated_at, u.id, u.name, u.email, bo.name, b.moved_from"
         " FROM bookings b JOIN users u ON u.id = b.user_id"
         " LEFT JOIN boroughs bo ON bo.id = u.borough_id WHERE b.session_id = ?"
         " ORDER BY b.status = 'waitlisted', b.waitlist_position, b.created_at, b.id");
@@ -577,6 +658,9 @@ int store_course_session_bookings_json(int64_t id, json_t **ret)
             "created_at", col(st, 5), "updated_at", col(st, 6),
             "learner", "id", (json_int_t)sqlite3_column_int64(st, 7), "name", col(st, 8),
             "email", col(st, 9), "borough", text_or_null(st, 10));
+        if (o)
+            json_object_set_new(o, "moved_from", sqlite3_column_type(st, 11) == SQLITE_NULL
+                                ? json_null() : json_integer(sqlite3_column_int64(st, 11)));
         json_array_append_new(strcmp(status, "waitlisted") == 0 ? waiting
                               : strcmp(status, "cancelled") == 0 ? cancelled : booked, o);
     }
@@ -774,7 +858,7 @@ int store_booking_cancel(int64_t booking_id, int64_t user_id, const char *reason
         "  > s.first_start,"
         " s.host_borough_id, s.capacity, s.open_places"
         " FROM bookings b JOIN course_sessions s ON s.id = b.session_id"
-        " WHERE b.id = ?1 AND b.user_id = ?2");
+        " WHERE b.id = ?1 AND (?2 = 0 OR b.user_id = ?2)");
     if (!st) {
         db_rollback();
         return -EIO;
@@ -805,12 +889,14 @@ int store_booking_cancel(int64_t booking_id, int64_t user_id, const char *reason
         r = -EALREADY;
         goto fail;
     }
-    if (started) {
+    /* user_id 0: an officer's cancellation (store_courses.h): allowed after
+     * the start, never late, and nobody is promoted into a running session. */
+    if (started && user_id) {
         r = -ETIME;
         goto fail;
     }
     bool held = strcmp(out.previous, "waitlisted") != 0;
-    out.late = held && inside_notice;
+    out.late = held && inside_notice && user_id;
     st = db_stmt("UPDATE bookings SET status = 'cancelled', reason = ?2, waitlist_position = NULL,"
                  " late_cancellation = ?3, updated_at = ?4 WHERE id = ?1");
     if (!st) {
@@ -823,8 +909,8 @@ int store_booking_cancel(int64_t booking_id, int64_t user_id, const char *reason
     sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
     if ((r = db_exec_stmt(st)))
         goto fail;
-    if (held && (r = promote(out.session_id, host, capacity, open_places, now,
-                             &out.promoted_booking, &out.promoted_user)))
+    if (held && !started && (r = promote(out.session_id, host, capacity, open_places, now,
+                                         &out.promoted_booking, &out.promoted_user)))
         goto fail;
     if ((r = db_commit()))
         goto fail;
@@ -899,7 +985,7 @@ int store_booking_json(int64_t booking_id, json_t **ret)
 {
     sqlite3_stmt *st = db_stmt(
         "SELECT id, session_id, user_id, status, reason, waitlist_position, late_cancellation,"
-        " created_at, updated_at FROM bookings WHERE id = ?");
+        " created_at, updated_at, moved_from FROM bookings WHERE id = ?");
     if (!st)
         return -EIO;
     sqlite3_bind_int64(st, 1, booking_id);
@@ -917,6 +1003,9 @@ int store_booking_json(int64_t booking_id, json_t **ret)
             : json_integer(sqlite3_column_int(st, 5)),
         "late_cancellation", sqlite3_column_int(st, 6) != 0,
         "created_at", col(st, 7), "updated_at", col(st, 8));
+    if (o)
+        json_object_set_new(o, "moved_from", sqlite3_column_type(st, 9) == SQLITE_NULL
+                            ? json_null() : json_integer(sqlite3_column_int64(st, 9)));
     sqlite3_reset(st);
     if (!o)
         return -ENOMEM;
@@ -1001,7 +1090,9 @@ int store_attendance_mark(int64_t session_id, int64_t date_id, int64_t user_id,
     if (marked_by)
         sqlite3_bind_int64(st, 8, marked_by);
     sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
-    if ((r = db_exec_stmt(st)) || (r = db_commit()))
+    /* every date attended: the certificate; otherwise it is revoked */
+    if ((r = db_exec_stmt(st)) || (r = store_certificate_attendance_tx(session_id, user_id)) ||
+        (r = db_commit()))
         goto fail;
     *ret = out;
     return 0;
@@ -1010,46 +1101,204 @@ fail:
     return r;
 }
 
-/* ---- the learner record ---- */
+/* ---- officers: moving and cancelling a learner's booking ----
+ *
+ * A move is two rows, so every calendar stays right without new iCalendar
+ * rules: the old booking is cancelled (its invitation becomes METHOD:CANCEL,
+ * one SEQUENCE past its session's), and a new booked row on the target
+ * session, with moved_from naming the old session, carries the target's
+ * invitation (METHOD:REQUEST, the target's UID). */
 
-int store_learner_record_json(int64_t user_id, json_t **ret)
+int store_booking_scope(int64_t booking_id, cairn_booking_scope *ret)
 {
-    /* learner_records keeps e-learning only (its kind check is from
-     * migration 1); attendance has its own table and joins in here. */
     sqlite3_stmt *st = db_stmt(
-        "SELECT lr.completed_at, 'elearning', lr.title, NULL, 0,"
-        "  ROUND(lr.time_spent_s / 3600.0, 2), lr.status, 0, NULL, lr.item_ref, lr.score"
-        " FROM learner_records lr WHERE lr.user_id = ?1"
-        " UNION ALL"
-        " SELECT d.starts_at, 'face_to_face', c.title, c.grp, c.level, a.hours, a.status,"
-        "  a.flagged, a.session_id, 'course-' || c.id, NULL"
-        " FROM attendance a JOIN session_dates d ON d.id = a.date_id"
-        " JOIN course_sessions s ON s.id = a.session_id JOIN courses c ON c.id = s.course_id"
-        " WHERE a.user_id = ?1"
-        " ORDER BY 1, 2");
+        "SELECT b.session_id, b.user_id, s.host_borough_id, COALESCE(u.borough_id, 0), b.status"
+        " FROM bookings b JOIN course_sessions s ON s.id = b.session_id"
+        " JOIN users u ON u.id = b.user_id WHERE b.id = ?");
     if (!st)
         return -EIO;
-    sqlite3_bind_int64(st, 1, user_id);
-    json_t *list = json_array();
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int level = sqlite3_column_int(st, 4);
-        json_t *o = json_pack("{ss ss ss so so sf ss sb ss}",
-            "date", col(st, 0), "kind", col(st, 1), "title", col(st, 2),
-            "group", text_or_null(st, 3), "level", level ? json_integer(level) : json_null(),
-            "hours", sqlite3_column_double(st, 5), "status", col(st, 6),
-            "flagged", sqlite3_column_int(st, 7) != 0, "item_ref", col(st, 9));
-        if (o && sqlite3_column_type(st, 8) != SQLITE_NULL)
-            json_object_set_new(o, "session_id", json_integer(sqlite3_column_int64(st, 8)));
-        if (o && sqlite3_column_type(st, 10) != SQLITE_NULL)
-            json_object_set_new(o, "score", json_real(sqlite3_column_double(st, 10)));
-        json_array_append_new(list, o);
+    sqlite3_bind_int64(st, 1, booking_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ret->session_id = sqlite3_column_int64(st, 0);
+        ret->user_id = sqlite3_column_int64(st, 1);
+        ret->host_borough_id = sqlite3_column_int64(st, 2);
+        ret->learner_borough_id = sqlite3_column_int64(st, 3);
+        snprintf(ret->status, sizeof ret->status, "%s", col(st, 4));
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        return db_fail("learner record");
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : db_fail("booking scope");
+}
+
+int store_booking_move(int64_t booking_id, int64_t target, const char *reason,
+                       cairn_move_result *ret)
+{
+    char now[24];
+    db_now_iso(now);
+    int r = db_begin();
+    if (r)
+        return r;
+    sqlite3_stmt *st = db_stmt(
+        "SELECT b.session_id, b.user_id, b.status, s.first_start <= ?2, s.host_borough_id,"
+        " s.capacity, s.open_places, s.course_id"
+        " FROM bookings b JOIN course_sessions s ON s.id = b.session_id WHERE b.id = ?1");
+    if (!st) {
+        db_rollback();
+        return -EIO;
     }
-    *ret = json_pack("{so}", "entries", list);
+    sqlite3_bind_int64(st, 1, booking_id);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    cairn_move_result out = { 0 };
+    int64_t user = 0, host = 0, course = 0;
+    int capacity = 0, open_places = 0;
+    bool started = false, held = false, cancelled = false;
+    if (rc == SQLITE_ROW) {
+        out.from_session = sqlite3_column_int64(st, 0);
+        user = sqlite3_column_int64(st, 1);
+        cancelled = strcmp(col(st, 2), "cancelled") == 0;
+        held = !cancelled && strcmp(col(st, 2), "waitlisted") != 0;
+        started = sqlite3_column_int(st, 3) != 0;
+        host = sqlite3_column_int64(st, 4);
+        capacity = sqlite3_column_int(st, 5);
+        open_places = sqlite3_column_int(st, 6);
+        course = sqlite3_column_int64(st, 7);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        r = rc == SQLITE_DONE ? -ENOENT : db_fail("booking");
+        goto fail;
+    }
+    r = cancelled ? -EALREADY : started ? -ETIME : target == out.from_session ? -EINVAL : 0;
+    if (r)
+        goto fail;
+    /* the target: same course, scheduled, not begun; the deadline is the
+     * learners' and does not bind an officer */
+    st = db_stmt("SELECT status, first_start <= ?2, capacity, open_places, host_borough_id,"
+                 " course_id FROM course_sessions WHERE id = ?1");
+    if (!st) {
+        r = -EIO;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, target);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    int64_t thost = 0;
+    int tcapacity = 0, topen = 0;
+    if (rc == SQLITE_ROW) {
+        r = sqlite3_column_int64(st, 5) != course ? -EXDEV
+            : strcmp(col(st, 0), "cancelled") == 0 ? -ECANCELED
+            : sqlite3_column_int(st, 1) ? -ESTALE : 0;
+        tcapacity = sqlite3_column_int(st, 2);
+        topen = sqlite3_column_int(st, 3);
+        thost = sqlite3_column_int64(st, 4);
+    } else {
+        r = rc == SQLITE_DONE ? -ESRCH : db_fail("move target");
+    }
+    sqlite3_reset(st);
+    if (r)
+        goto fail;
+    int64_t ub = 0;
+    if ((r = user_borough(user, &ub)))
+        goto fail;
+    if (ub != thost && topen == 0) {
+        r = -EACCES;
+        goto fail;
+    }
+    st = db_stmt("SELECT 1 FROM bookings WHERE session_id = ? AND user_id = ?"
+                 " AND status <> 'cancelled'");
+    if (!st) {
+        r = -EIO;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, target);
+    sqlite3_bind_int64(st, 2, user);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        r = rc == SQLITE_ROW ? -EEXIST : db_fail("move duplicate");
+        goto fail;
+    }
+    counts c = { 0 };
+    if ((r = session_counts(target, thost, &c)))
+        goto fail;
+    if (free_for(tcapacity, topen, &c, ub == thost) <= 0) {
+        r = -ENOSPC;
+        goto fail;
+    }
+    st = db_stmt("UPDATE bookings SET status = 'cancelled', reason = ?2, waitlist_position = NULL,"
+                 " late_cancellation = 0, updated_at = ?3 WHERE id = ?1");
+    if (!st) {
+        r = -EIO;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, booking_id);
+    sqlite3_bind_text(st, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+    if ((r = db_exec_stmt(st)))
+        goto fail;
+    st = db_stmt("INSERT INTO bookings (session_id, user_id, status, needs_approval, moved_from,"
+                 " created_at, updated_at) VALUES (?1, ?2, 'booked', 0, ?3, ?4, ?4)");
+    if (!st) {
+        r = -EIO;
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, target);
+    sqlite3_bind_int64(st, 2, user);
+    sqlite3_bind_int64(st, 3, out.from_session);
+    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+    if ((r = db_exec_stmt(st)))
+        goto fail;
+    out.booking_id = sqlite3_last_insert_rowid(db_conn());
+    out.user_id = user;
+    if (held && (r = promote(out.from_session, host, capacity, open_places, now,
+                             &out.promoted_booking, &out.promoted_user)))
+        goto fail;
+    if ((r = db_commit()))
+        goto fail;
+    *ret = out;
+    return 0;
+fail:
+    db_rollback();
+    return r;
+}
+
+int store_booking_move_options_json(int64_t booking_id, json_t **ret)
+{
+    char now[24];
+    db_now_iso(now);
+    cairn_booking_scope sc;
+    int r = store_booking_scope(booking_id, &sc);
+    if (r)
+        return r;
+    sqlite3_stmt *st = db_stmt(
+        "SELECT s.id FROM course_sessions s JOIN course_sessions cur ON cur.id = ?1"
+        " WHERE s.course_id = cur.course_id AND s.id <> cur.id AND s.status = 'scheduled'"
+        " AND s.first_start > ?2 AND (s.host_borough_id = ?3 OR s.open_places > 0)"
+        " AND s.id NOT IN (SELECT session_id FROM bookings WHERE user_id = ?4"
+        "  AND status <> 'cancelled')"
+        " ORDER BY s.first_start, s.id LIMIT 200");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, sc.session_id);
+    sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, sc.learner_borough_id);
+    sqlite3_bind_int64(st, 4, sc.user_id);
+    int64_t ids[200];
+    size_t n = 0;
+    int rc;
+    while (n < 200 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = NULL;
+        if ((r = store_course_session_json(ids[i], sc.learner_borough_id, &s))) {
+            json_decref(list);
+            return r;
+        }
+        json_array_append_new(list, s);
+    }
+    *ret = json_pack("{so}", "sessions", list);
     return 0;
 }

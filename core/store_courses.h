@@ -46,11 +46,23 @@ int store_course_session_cancel(int64_t id, const char *reason);
 /* The session as in docs/API.md, with counts; viewer_borough (0: none)
  * sets "free_places" for a learner of that borough. */
 int store_course_session_json(int64_t id, int64_t viewer_borough, json_t **ret);
-/* Upcoming scheduled sessions a learner may see, each with "free_places"
- * and "my_booking" (null or {"id","status","waitlist_position"}). */
-int store_sessions_for_learner_json(int64_t user_id, int64_t borough_id, json_t **ret);
-/* Sessions hosted by a borough (0: all), newest start first. */
-int store_sessions_hosted_json(int64_t borough_id, json_t **ret);
+/* One page of a session list, keyset-paged: the rows after (or, before:
+ * before) the row whose key is (at, id), in the list's order. A list answers
+ * {"sessions":[...],"limit","next","previous"}: next and previous are the
+ * keys "first_start~id" of the page's last and first rows, or null when
+ * there is no page that way. */
+typedef struct cairn_page {
+    int limit;                  /* 1..200 */
+    bool has_cursor, before;    /* before needs a cursor */
+    char at[21];                /* the cursor row's first_start */
+    int64_t id;                 /* and its id */
+} cairn_page;
+/* Upcoming scheduled sessions a learner may see, soonest first, each with
+ * "free_places" and "my_booking" (null or {"id","status","waitlist_position"}). */
+int store_sessions_for_learner_json(int64_t user_id, int64_t borough_id, const cairn_page *page,
+                                    json_t **ret);
+/* Sessions hosted by a borough (0: all), latest start first. */
+int store_sessions_hosted_json(int64_t borough_id, const cairn_page *page, json_t **ret);
 /* {"bookings":[...],"waitlist":[...],"cancelled":[...]} with learner names. */
 int store_course_session_bookings_json(int64_t id, json_t **ret);
 
@@ -75,7 +87,10 @@ typedef struct cairn_cancel_result {
     char previous[16];
 } cairn_cancel_result;
 /* The learner's own booking. -ENOENT (not theirs), -EALREADY (cancelled),
- * -ETIME (the session has started). */
+ * -ETIME (the session has started). user_id 0: an officer cancels (the
+ * caller checked their borough): any learner's booking, also after the
+ * start, never a late cancellation, and no promotion once the session has
+ * begun. */
 int store_booking_cancel(int64_t booking_id, int64_t user_id, const char *reason,
                          cairn_cancel_result *ret);
 /* An officer's answer to a pending booking: approved, it is booked;
@@ -85,8 +100,40 @@ int store_booking_cancel(int64_t booking_id, int64_t user_id, const char *reason
 int store_booking_decide(int64_t booking_id, bool approve, const char *reason,
                          cairn_cancel_result *ret);
 /* {"id","session_id","user_id","status","reason","waitlist_position","late_cancellation",
- *  "created_at","updated_at"} */
+ *  "created_at","updated_at","moved_from"} */
 int store_booking_json(int64_t booking_id, json_t **ret);
+
+/* ---- officers: moving a learner's booking ---- */
+typedef struct cairn_booking_scope {
+    int64_t session_id, user_id, host_borough_id, learner_borough_id;
+    char status[16];
+} cairn_booking_scope;
+/* Whose booking it is and where: for the officer's borough check. -ENOENT. */
+int store_booking_scope(int64_t booking_id, cairn_booking_scope *ret);
+typedef struct cairn_move_result {
+    int64_t booking_id;         /* the new booking, on the target session */
+    int64_t user_id, from_session;
+    int64_t promoted_booking, promoted_user;   /* on the old session; 0: nobody */
+} cairn_move_result;
+/* Moves a booking (booked, promoted, pending or waitlisted) to another
+ * session of the same course, in one write transaction: the old row is
+ * cancelled with reason (never late), a new row on the target is booked
+ * with moved_from = the old session, and a place freed on the old session
+ * goes to its waitlist as on a cancellation. The target's places rule
+ * applies as for booking; its booking deadline does not (an officer's
+ * decision). Codes: -ENOENT no such booking, -EALREADY cancelled, -ETIME
+ * the old session has begun, -EINVAL target is the same session, -ESRCH no
+ * such target, -EXDEV another course, -ECANCELED target cancelled, -ESTALE
+ * target has begun, -EACCES target not open to the learner's borough,
+ * -EEXIST the learner already has a place or waitlist place there,
+ * -ENOSPC no place for the learner. */
+int store_booking_move(int64_t booking_id, int64_t target, const char *reason,
+                       cairn_move_result *ret);
+/* {"sessions":[...]}: where the booking could move: the same course,
+ * scheduled, not begun, not its own session nor one the learner holds,
+ * hosted by the learner's borough or with places open to others; soonest
+ * first, at most 200; "free_places" for the learner. -ENOENT. */
+int store_booking_move_options_json(int64_t booking_id, json_t **ret);
 
 /* ---- attendance ---- */
 typedef struct cairn_attendance_result {
@@ -101,8 +148,6 @@ int store_attendance_mark(int64_t session_id, int64_t date_id, int64_t user_id,
                           const char *status, int minutes, int64_t marked_by,
                           cairn_attendance_result *ret);
 
-/* ---- the learner record ---- */
-/* {"entries":[...]} oldest first: e-learning records and attendance. */
-int store_learner_record_json(int64_t user_id, json_t **ret);
+/* The learner record, evidence and certificates: store_record.h. */
 
 #endif

@@ -10,10 +10,12 @@ import {
   formatDateTime,
   formatSpan,
   initComponents,
+  pageQuery,
   plural,
   renderHeader,
   requireUser,
   showErrors,
+  showPager,
   showProblem,
   summaryRow,
   textLines,
@@ -142,6 +144,12 @@ function actions(session, index) {
     return out;
   }
 
+  if (booking && booking.status === 'cancelled') {
+    // METHOD:CANCEL with the session's UID: a calendar that has the event drops it
+    out.push(el('p', { class: 'govuk-body' },
+      el('a', { class: 'govuk-link', href: `/api/bookings/${booking.id}/invite.ics`, download: `course-${session.id}-cancelled.ics` },
+        'Remove from your calendar', hidden(` ${title}`))));
+  }
   if (session.booking_deadline && new Date(session.booking_deadline) < new Date()) {
     out.push(el('p', { class: 'govuk-body' }, 'Booking has closed.'));
     return out;
@@ -185,8 +193,9 @@ function card(session, index) {
 }
 
 async function load() {
-  const answer = await apiFetch('/api/sessions');
+  const answer = await apiFetch(`/api/sessions${pageQuery()}`);
   const sessions = (answer && answer.sessions) || [];
+  showPager(document.getElementById('pager'), answer);
   if (sessions.length === 0) {
     list.hidden = true;
     list.replaceChildren();

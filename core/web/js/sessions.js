@@ -1,8 +1,12 @@
 // Course sessions, for officers and admins: the borough's sessions
-// (GET /api/officer/sessions); for one session (?session=ID) its bookings and
-// waiting list (GET /api/sessions/{id}/bookings), an attendance form per
-// session date (POST /api/sessions/{id}/attendance) and cancelling the
-// session (POST /api/sessions/{id}/cancel). docs/API.md "Courses and bookings".
+// (GET /api/officer/sessions, a page at a time: ?after= / ?before=); for one
+// session (?session=ID) its bookings and waiting list (GET
+// /api/sessions/{id}/bookings), moving or cancelling a learner's booking
+// (POST /api/bookings/{id}/move, /cancel), an attendance form per session
+// date (POST /api/sessions/{id}/attendance) and cancelling the session
+// (POST /api/sessions/{id}/cancel). Scheduling and changing a session is
+// session-edit.js; adding a course, course-new.js. docs/API.md "Courses and
+// bookings".
 import {
   announceSuccess,
   apiFetch,
@@ -12,10 +16,12 @@ import {
   formatDay,
   formatSpan,
   initComponents,
+  pageQuery,
   plural,
   renderHeader,
   requireUser,
   showErrors,
+  showPager,
   showProblem,
   summaryRow,
   textLines,
@@ -77,8 +83,10 @@ function cell(...children) {
 // ---------------------------------------------------------------------------
 
 async function showList() {
-  const answer = await apiFetch('/api/officer/sessions');
+  document.getElementById('list-actions').hidden = false;
+  const answer = await apiFetch(`/api/officer/sessions${pageQuery()}`);
   const sessions = (answer && answer.sessions) || [];
+  showPager(document.getElementById('pager'), answer);
   if (sessions.length === 0) {
     loading.textContent = 'There are no sessions yet.';
     loading.classList.remove('cairn-loading');
@@ -108,8 +116,18 @@ async function showList() {
 // One session
 // ---------------------------------------------------------------------------
 
-function bookingsTable(id, caption, bookings, withPosition) {
+/** The learner's name for messages. */
+function nameOf(b) {
+  return (b.learner && b.learner.name) || `Learner ${userId(b)}`;
+}
+
+/**
+ * A table of bookings. actions(b): nodes for the booking's last cell (Move,
+ * Cancel), or null for a table without that column.
+ */
+function bookingsTable(id, caption, bookings, withPosition, actions = null) {
   const head = ['Name', 'Email', withPosition ? 'Position' : 'Status'];
+  if (actions) head.push('Actions');
   return el('div', { class: 'cairn-table-scroll', role: 'region', 'aria-labelledby': `${id}-caption`, tabindex: 0 },
     el('table', { class: 'govuk-table', id },
       el('caption', { class: 'govuk-table__caption govuk-table__caption--m', id: `${id}-caption` }, caption),
@@ -117,11 +135,159 @@ function bookingsTable(id, caption, bookings, withPosition) {
         el('tr', { class: 'govuk-table__row' },
           ...head.map((h) => el('th', { scope: 'col', class: 'govuk-table__header' }, h)))),
       el('tbody', { class: 'govuk-table__body' },
-        ...bookings.map((b, i) => el('tr', { class: 'govuk-table__row', 'data-user-id': userId(b) },
+        ...bookings.map((b, i) => el('tr', { class: 'govuk-table__row', 'data-user-id': userId(b), 'data-booking-id': b.id },
           el('th', { scope: 'row', class: 'govuk-table__header cairn-wrap' }, (b.learner && b.learner.name) || ''),
           cell((b.learner && b.learner.email) || ''),
           cell(withPosition ? String(b.waitlist_position || i + 1)
-            : (BOOKING_STATUS[b.status] || String(b.status)) + (b.late_cancellation ? ' (late)' : '')))))));
+            : (BOOKING_STATUS[b.status] || String(b.status)) + (b.late_cancellation ? ' (late)' : '')
+              + (b.moved_from ? ' (moved here)' : '')),
+          actions ? cell(...actions(b)) : null)))));
+}
+
+// ---------------------------------------------------------------------------
+// Moving or cancelling one learner's booking: a panel under the tables
+// ---------------------------------------------------------------------------
+
+function actionButton(text, b, onClick) {
+  const button = el('button', { type: 'button', class: 'cairn-link-button govuk-!-margin-right-3' },
+    text, el('span', { class: 'govuk-visually-hidden' }, ` ${nameOf(b)}’s booking`));
+  button.addEventListener('click', () => onClick(b, button));
+  return button;
+}
+
+/** Shows nodes in the action panel under a focused heading. */
+function openPanel(heading, ...nodes) {
+  const panel = document.getElementById('booking-action');
+  const h = el('h2', { class: 'govuk-heading-m', id: 'booking-action-title', tabindex: -1 }, heading);
+  panel.replaceChildren(h, ...nodes);
+  panel.hidden = false;
+  initComponents(panel);
+  h.focus();
+  return panel;
+}
+
+/** Replaces what follows the panel's heading, keeping the focus on it. */
+function panelBody(panel, ...nodes) {
+  const heading = panel.firstChild;
+  while (heading.nextSibling) heading.nextSibling.remove();
+  panel.append(...nodes);
+}
+
+function closePanel(returnTo) {
+  const panel = document.getElementById('booking-action');
+  clearErrors(panel, summaryHost);
+  panel.replaceChildren();
+  panel.hidden = true;
+  if (returnTo && returnTo.isConnected) returnTo.focus();
+}
+
+function backButton(text, returnTo) {
+  const back = el('button', { type: 'button', class: 'govuk-button govuk-button--secondary', 'data-module': 'govuk-button' }, text);
+  back.addEventListener('click', () => closePanel(returnTo));
+  return back;
+}
+
+async function openMove(session, b, returnTo) {
+  clearMessages();
+  const name = nameOf(b);
+  const panel = openPanel(`Move ${name}’s booking`,
+    el('p', { class: 'govuk-body', role: 'status' }, 'Looking for other sessions of this course…'));
+  let options;
+  try {
+    options = (await apiFetch(`/api/bookings/${b.id}/moves`)).sessions || [];
+  } catch (error) {
+    showProblem(summaryHost, `The other sessions could not be loaded. ${error.message}`);
+    closePanel(returnTo);
+    return;
+  }
+  const withPlace = options.filter((o) => o.free_places === undefined || o.free_places > 0);
+  if (withPlace.length === 0) {
+    panelBody(panel,
+      el('p', { class: 'govuk-body' }, `There is no other session of ${session.course.title} with a place for ${name}.`),
+      backButton('Go back', returnTo));
+    return;
+  }
+  const radios = withPlace.map((o, i) => {
+    const id = i === 0 ? 'move-to' : `move-to-${o.id}`;
+    const v = o.venue || {};
+    const hint = [v.name, o.host_borough && o.host_borough.name,
+      o.free_places !== undefined ? plural(o.free_places, 'place free', 'places free') : null].filter(Boolean).join(', ');
+    return el('div', { class: 'govuk-radios__item' },
+      el('input', { class: 'govuk-radios__input', id, name: 'move-to', type: 'radio', value: o.id, 'aria-describedby': `${id}-hint` }),
+      el('label', { class: 'govuk-label govuk-radios__label', for: id }, formatSpan(o.starts_at, o.dates && o.dates[0] ? o.dates[0].ends_at : o.ends_at)),
+      el('div', { class: 'govuk-hint govuk-radios__hint', id: `${id}-hint` }, hint));
+  });
+  const reason = el('textarea', { class: 'govuk-textarea', id: 'move-reason', name: 'move-reason', rows: 2, 'aria-describedby': 'move-reason-hint' });
+  const submit = el('button', { type: 'submit', class: 'govuk-button', 'data-module': 'govuk-button' }, 'Move the booking');
+  const form = el('form', { novalidate: true, id: 'move-form' },
+    el('div', { class: 'govuk-form-group' },
+      el('fieldset', { class: 'govuk-fieldset' },
+        el('legend', { class: 'govuk-fieldset__legend govuk-fieldset__legend--s' }, `Which session should ${name} move to?`),
+        el('div', { class: 'govuk-radios', 'data-module': 'govuk-radios' }, ...radios))),
+    el('div', { class: 'govuk-form-group' },
+      el('label', { class: 'govuk-label govuk-label--s', for: 'move-reason' }, 'Reason (optional)'),
+      el('div', { class: 'govuk-hint', id: 'move-reason-hint' }, `${name} is told by email and gets a new calendar invitation; the place freed here goes to the waiting list.`),
+      reason),
+    el('div', { class: 'govuk-button-group' }, submit, backButton('Go back', returnTo)));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearMessages();
+    const chosen = form.querySelector('input[name="move-to"]:checked');
+    if (!chosen) {
+      showErrors(form, summaryHost, [{ field: 'move-to', text: `Choose the session ${name} should move to` }]);
+      return;
+    }
+    const target = withPlace.find((o) => String(o.id) === chosen.value);
+    submit.disabled = true;
+    try {
+      const json = { session_id: Number(chosen.value) };
+      if (reason.value.trim()) json.reason = reason.value.trim();
+      await apiFetch(`/api/bookings/${b.id}/move`, { method: 'POST', json });
+      await showSession(session.id);
+      announceSuccess(done, `${name}’s booking is moved`, `Now on ${formatSpan(target.starts_at, target.ends_at)}.`);
+    } catch (error) {
+      submit.disabled = false;
+      const field = error.field === 'reason' ? 'move-reason' : 'move-to';
+      showErrors(form, summaryHost, [{ field, text: error.message }]);
+    }
+  });
+  panelBody(panel, form);
+  initComponents(panel);
+}
+
+function openCancel(session, b, returnTo) {
+  clearMessages();
+  const name = nameOf(b);
+  const reason = el('textarea', { class: 'govuk-textarea', id: 'booking-cancel-reason', name: 'booking-cancel-reason', rows: 3, 'aria-describedby': 'booking-cancel-reason-hint' });
+  const confirm = el('button', { type: 'submit', class: 'govuk-button govuk-button--warning', 'data-module': 'govuk-button' },
+    'Yes, cancel the booking');
+  const form = el('form', { novalidate: true, id: 'booking-cancel-form' },
+    el('div', { class: 'govuk-form-group' },
+      el('label', { class: 'govuk-label govuk-label--s', for: 'booking-cancel-reason' }, `Why is ${name}’s booking cancelled?`),
+      el('div', { class: 'govuk-hint', id: 'booking-cancel-reason-hint' },
+        `${name} is told by email. A cancellation by an officer never counts as a late cancellation; the place goes to the first person on the waiting list.`),
+      reason),
+    el('div', { class: 'govuk-button-group' }, confirm, backButton('No, keep it', returnTo)));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearMessages();
+    const text = reason.value.trim();
+    if (!text) {
+      showErrors(form, summaryHost, [{ field: 'booking-cancel-reason', text: `Enter why ${name}’s booking is cancelled` }]);
+      return;
+    }
+    confirm.disabled = true;
+    try {
+      const answer = await apiFetch(`/api/bookings/${b.id}/cancel`, { method: 'POST', json: { reason: text } });
+      await showSession(session.id);
+      announceSuccess(done, `${name}’s booking is cancelled`,
+        answer.promoted ? 'The place went to the first person on the waiting list.' : null);
+    } catch (error) {
+      confirm.disabled = false;
+      showErrors(form, summaryHost, [{ field: 'booking-cancel-reason', text: error.message }]);
+    }
+  });
+  openPanel(`Cancel ${name}’s booking`, form);
 }
 
 /** One radio group per learner for one date. */
@@ -312,10 +478,24 @@ async function showSession(id) {
     el('h2', { class: 'govuk-heading-l', id: 'session-title' }, s.course.title),
     el('dl', { class: 'govuk-summary-list' }, ...rows),
   ];
-  parts.push(bookings.length ? bookingsTable('bookings-table', 'Bookings', bookings, false)
+  // Moving needs a session that has not begun; an officer may cancel a
+  // booking later too (the learner no longer can).
+  const live = s.status !== 'cancelled';
+  const movable = live && new Date(s.starts_at) > new Date();
+  const actions = live ? (b) => [
+    movable ? actionButton('Move', b, (x, button) => openMove(s, x, button)) : null,
+    actionButton('Cancel', b, (x, button) => openCancel(s, x, button)),
+  ] : null;
+  if (live) {
+    parts.push(el('p', { class: 'govuk-body' },
+      el('a', { class: 'govuk-button govuk-button--secondary govuk-!-margin-bottom-0', 'data-module': 'govuk-button',
+        href: `/session-edit.html?session=${encodeURIComponent(s.id)}` }, 'Change session details')));
+  }
+  parts.push(bookings.length ? bookingsTable('bookings-table', 'Bookings', bookings, false, actions)
     : el('p', { class: 'govuk-body' }, 'No one has booked yet.'));
-  if (waitlist.length) parts.push(bookingsTable('waitlist-table', 'Waiting list', waitlist, true));
+  if (waitlist.length) parts.push(bookingsTable('waitlist-table', 'Waiting list', waitlist, true, actions));
   if (cancelled.length) parts.push(bookingsTable('cancelled-table', 'Cancelled bookings', cancelled, false));
+  parts.push(el('section', { id: 'booking-action', 'aria-labelledby': 'booking-action-title', hidden: true }));
   if (s.status !== 'cancelled') parts.push(...attendanceSection(s, bookings));
   parts.push(...cancelSection(s));
   detail.replaceChildren(...parts);
@@ -331,8 +511,14 @@ async function main() {
   renderHeader(user);
   const id = new URLSearchParams(location.search).get('session');
   try {
-    if (id) await showSession(id);
-    else await showList();
+    if (id) {
+      await showSession(id);
+      const what = new URLSearchParams(location.search).get('done');
+      if (what === 'scheduled' || what === 'changed')
+        announceSuccess(done, what === 'scheduled' ? 'The session is scheduled' : 'The session is changed', null);
+    } else {
+      await showList();
+    }
   } catch (error) {
     loading.hidden = true;
     showProblem(summaryHost, `${id ? 'The session' : 'Sessions'} could not be loaded. ${error.message}`, {
