@@ -12,6 +12,8 @@
  *                         ("scos") with launch path, query and the ADL and
  *                         IMS SS values the run-time needs. No organization
  *                         but SCO resources: mf_synthesize() builds one.
+ *   6. mf_sequencing()    SCORM 2004: the default organization as an activity
+ *                         tree with its IMS SS / ADL sequencing definitions.
  * Elements are matched by namespace URI (any IMS CP version, or none, for
  * CP elements; either ADL CP version for adlcp elements, whose names are
  * matched without case since 1.2 and 2004 spell them differently).
@@ -35,9 +37,11 @@
 #define NS_ADLCP12 "http://www.adlnet.org/xsd/adlcp_rootv1p2"
 #define NS_ADLCP13 "http://www.adlnet.org/xsd/adlcp_v1p3"
 #define NS_IMSSS "http://www.imsglobal.org/xsd/imsss"
+#define NS_ADLSEQ "http://www.adlnet.org/xsd/adlseq_v1p3"
+#define NS_ADLNAV "http://www.adlnet.org/xsd/adlnav_v1p3"
 #define SYNTH_ORG_ID "cairn-synthesized-organization"
 
-enum mf_ns { MF_CP, MF_ADLCP, MF_SS };
+enum mf_ns { MF_CP, MF_ADLCP, MF_SS, MF_ADLSEQ, MF_ADLNAV };
 
 /* Quotes document text into a message: valid UTF-8, bounded. */
 #define MF_Q(text, buf) cairn_zip_quote((text), (buf), sizeof(buf))
@@ -46,6 +50,8 @@ typedef struct mf {
     xmlDocPtr doc;                 /* owned */
     xmlNodePtr root;               /* borrowed from doc */
     xmlNodePtr seq_collection;     /* imsss:sequencingCollection, or NULL */
+    xmlNodePtr default_org;        /* the <organization> played, or NULL */
+    bool seq_seen;                 /* it or its items carry sequencing */
     int version;                   /* 12 or 2004 */
     const char *edition;           /* static: NULL, "2nd", "3rd", "4th" */
     bool saw_adlcp12, saw_adlcp13, saw_imsss;
@@ -111,6 +117,10 @@ static bool mf_ns_is(const xmlNs *ns, enum mf_ns kind)
         return h && (!strcmp(h, NS_ADLCP12) || !strcmp(h, NS_ADLCP13));
     case MF_SS:
         return h && !strcmp(h, NS_IMSSS);
+    case MF_ADLSEQ:
+        return h && !strcmp(h, NS_ADLSEQ);
+    case MF_ADLNAV:
+        return h && !strcmp(h, NS_ADLNAV);
     }
     return false;
 }
@@ -672,10 +682,10 @@ static int mf_resources(mf *m)
 
 /* The IMS SS element `name` of the item's <imsss:sequencing>, or of the
  * collection entry its IDRef names: item-level elements win. */
-static xmlNodePtr mf_seq_part(mf *m, xmlNodePtr item, const char *name)
+static xmlNodePtr mf_seq_part_ns(mf *m, xmlNodePtr item, enum mf_ns kind, const char *name)
 {
     xmlNodePtr seq = mf_child(item, MF_SS, "sequencing");
-    xmlNodePtr part = mf_child(seq, MF_SS, name);
+    xmlNodePtr part = mf_child(seq, kind, name);
     if (part || !seq || !m->seq_collection)
         return part;
     char *ref = mf_attr(seq, "IDRef");
@@ -684,11 +694,16 @@ static xmlNodePtr mf_seq_part(mf *m, xmlNodePtr item, const char *name)
             continue;
         char *id = mf_attr(c, "ID");
         if (id && !strcmp(id, ref))
-            part = mf_child(c, MF_SS, name);
+            part = mf_child(c, kind, name);
         free(id);
     }
     free(ref);
     return part;
+}
+
+static xmlNodePtr mf_seq_part(mf *m, xmlNodePtr item, const char *name)
+{
+    return mf_seq_part_ns(m, item, MF_SS, name);
 }
 
 /* A number from an element's text or an attribute; empty means absent
@@ -1094,6 +1109,7 @@ static int mf_organizations(mf *m, json_t *orgs, json_t *scos, const char *mid)
     }
     if (r < 0)
         return r;
+    m->default_org = chosen;
     char *id = mf_attr(chosen, "identifier");
     r = mf_put_str(m, m->out, "default_organization", id);
     free(id);
@@ -1125,6 +1141,613 @@ static const char *mf_course_title(json_t *out, json_t *orgs, const char *mid)
     return mid && *mid ? mid : "Untitled course";
 }
 
+/* ---- 6. sequencing: the activity tree ---------------------------------- */
+
+/* SCORM 2004 sequencing (IMS SS with the ADL extensions) of the default
+ * organization, as the activity tree the player's sequencing engine takes.
+ * Key names follow scorm-again's ActivitySettings; values are the
+ * manifest's (docs/SCORM-MANIFEST-JSON.md, "Sequencing"). For every part of
+ * <imsss:sequencing>, an item's own element wins over the collection entry
+ * its IDRef names. */
+
+static const char *const mf_seq_conditions[] = { "satisfied", "objectiveStatusKnown",
+    "objectiveMeasureKnown", "objectiveMeasureGreaterThan", "objectiveMeasureLessThan",
+    "completed", "activityProgressKnown", "attempted", "attemptLimitExceeded",
+    "timeLimitExceeded", "outsideAvailableTimeRange", "always", NULL };
+static const char *const mf_pre_actions[] = { "skip", "disabled", "hiddenFromChoice",
+    "stopForwardTraversal", NULL };
+static const char *const mf_post_actions[] = { "exitParent", "exitAll", "retry", "retryAll",
+    "continue", "previous", NULL };
+static const char *const mf_exit_actions[] = { "exit", NULL };
+static const char *const mf_rollup_conditions[] = { "satisfied", "objectiveStatusKnown",
+    "objectiveMeasureKnown", "completed", "activityProgressKnown", "attempted",
+    "attemptLimitExceeded", "timeLimitExceeded", "outsideAvailableTimeRange", NULL };
+static const char *const mf_rollup_actions[] = { "satisfied", "notSatisfied", "completed",
+    "incomplete", NULL };
+static const char *const mf_child_sets[] = { "all", "any", "none", "atLeastCount",
+    "atLeastPercent", NULL };
+static const char *const mf_all_any[] = { "all", "any", NULL };
+static const char *const mf_operators[] = { "noOp", "not", NULL };
+static const char *const mf_timings[] = { "never", "once", "onEachNewAttempt", NULL };
+static const char *const mf_required[] = { "always", "ifAttempted", "ifNotSkipped",
+    "ifNotSuspended", NULL };
+static const char *const mf_hide_ui[] = { "previous", "continue", "exit", "exitAll",
+    "abandon", "abandonAll", "suspendAll", NULL };
+
+/* An attribute in the given namespace (NULL kind: none), trimmed, malloc()ed. */
+static char *mf_attr_in(xmlNodePtr n, enum mf_ns kind, bool none, const char *name)
+{
+    if (none)
+        return mf_attr(n, name);
+    for (xmlAttrPtr a = n->properties; a; a = a->next) {
+        if (!a->ns || !mf_ns_is(a->ns, kind) || strcmp((const char *)a->name, name))
+            continue;
+        xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+        char *s = mf_trim_dup(v);
+        xmlFree(v);
+        return s;
+    }
+    return NULL;
+}
+
+static int mf_seq_bad(mf *m, xmlNodePtr at, const char *aid, const char *what, const char *v,
+                      const char *want)
+{
+    char qa[100], qv[60];
+    return mf_fail(m, at, -EINVAL, "Activity '%s' has %s '%s'; it must be %s.",
+                   MF_Q(aid, qa), what, MF_Q(v, qv), want);
+}
+
+/* xs:boolean attribute -> obj[key]; absent: dflt (< 0: nothing). */
+static int mf_seq_bool(mf *m, xmlNodePtr n, const char *aid, const char *attr, int dflt,
+                       json_t *obj, const char *key)
+{
+    char *v = mf_attr(n, attr);
+    int r = 0;
+    if (!v || !*v) {
+        if (dflt >= 0)
+            r = mf_put(m, obj, key, json_boolean(dflt));
+    } else if (!strcmp(v, "true") || !strcmp(v, "1")) {
+        r = mf_put(m, obj, key, json_true());
+    } else if (!strcmp(v, "false") || !strcmp(v, "0")) {
+        r = mf_put(m, obj, key, json_false());
+    } else {
+        r = mf_seq_bad(m, n, aid, attr, v, "true or false");
+    }
+    free(v);
+    return r;
+}
+
+/* Decimal attribute in [lo, hi] -> obj[key]; absent: nothing. */
+static int mf_seq_num(mf *m, xmlNodePtr n, const char *aid, const char *attr, double lo,
+                      double hi, bool integer, json_t *obj, const char *key)
+{
+    char *v = mf_attr(n, attr);
+    double d;
+    int r = 0;
+    if (v && *v) {
+        if (mf_decimal(v, lo, hi, &d) && (!integer || d == (double)(long long)d)) {
+            r = mf_put(m, obj, key, mf_jnum(d));
+        } else {
+            char want[80];
+            snprintf(want, sizeof want, "a%s number from %g to %g", integer ? " whole" : "", lo, hi);
+            r = mf_seq_bad(m, n, aid, attr, v, want);
+        }
+    }
+    free(v);
+    return r;
+}
+
+/* Token attribute from vocab -> obj[key]; absent: dflt (NULL: nothing). */
+static int mf_seq_token(mf *m, xmlNodePtr n, const char *aid, const char *attr,
+                        const char *const *vocab, const char *dflt, json_t *obj, const char *key)
+{
+    char *v = mf_attr(n, attr);
+    const char *val = dflt;
+    int r = 0;
+    if (v && *v) {
+        val = NULL;
+        for (size_t i = 0; vocab[i] && !val; i++)
+            if (!strcmp(v, vocab[i]))
+                val = vocab[i];
+        if (!val) {
+            char want[300];
+            size_t o = 0;
+            want[0] = '\0';
+            for (size_t i = 0; vocab[i] && o < sizeof want - 40; i++)
+                o += (size_t)snprintf(want + o, sizeof want - o, "%s%s", i ? ", " : "one of ",
+                                      vocab[i]);
+            r = mf_seq_bad(m, n, aid, attr, v, want);
+        }
+    }
+    if (r == 0 && val)
+        r = mf_put_str(m, obj, key, val);
+    free(v);
+    return r;
+}
+
+/* The object obj[key], created when missing. NULL on OOM. */
+static json_t *mf_sub(json_t *obj, const char *key)
+{
+    json_t *sub = json_object_get(obj, key);
+    if (!sub && (sub = json_object()) && json_object_set_new(obj, key, sub))
+        return NULL;
+    return sub;
+}
+
+/* One <imsss:ruleConditions> or <imsss:rollupConditions> list. */
+static int mf_seq_conditions_list(mf *m, xmlNodePtr conds, const char *aid, bool rollup,
+                                  json_t *rule)
+{
+    json_t *arr = json_array();
+    int r = arr ? 0 : mf_oom(m);
+    for (xmlNodePtr c = conds ? conds->children : NULL; c && r == 0; c = c->next) {
+        if (!mf_is(c, MF_SS, rollup ? "rollupCondition" : "ruleCondition"))
+            continue;
+        json_t *cond = json_object();
+        if (!cond || mf_push(m, arr, cond) < 0) {
+            r = -ENOMEM;
+            break;
+        }
+        char *ref = rollup ? NULL : mf_attr(c, "referencedObjective");
+        json_t *params = NULL;
+        if ((r = mf_seq_token(m, c, aid, "condition", rollup ? mf_rollup_conditions
+                              : mf_seq_conditions, NULL, cond, "condition")) == 0 &&
+            !json_object_get(cond, "condition"))
+            r = mf_fail(m, c, -EINVAL, "A rule condition of activity '%s' has no condition.", aid);
+        if (r == 0)
+            r = mf_seq_token(m, c, aid, "operator", mf_operators, "noOp", cond, "operator");
+        if (r == 0 && ref && *ref)
+            r = mf_put_str(m, cond, "referencedObjective", ref);
+        if (r == 0 && !rollup && (params = json_object()) &&
+            (r = mf_seq_num(m, c, aid, "measureThreshold", -1, 1, false, params, "threshold")) == 0 &&
+            json_object_size(params))
+            r = mf_put(m, cond, "parameters", json_incref(params));
+        json_decref(params);
+        free(ref);
+    }
+    if (r < 0) {
+        json_decref(arr);
+        return r;
+    }
+    if (conds && (r = mf_seq_token(m, conds, aid, "conditionCombination", mf_all_any,
+                                   rollup ? "any" : "all", rule, "conditionCombination")) < 0) {
+        json_decref(arr);
+        return r;
+    }
+    if (!conds && (r = mf_put_str(m, rule, "conditionCombination", rollup ? "any" : "all")) < 0) {
+        json_decref(arr);
+        return r;
+    }
+    return mf_put(m, rule, "conditions", arr);
+}
+
+/* preConditionRule / exitConditionRule / postConditionRule elements. */
+static int mf_seq_rules(mf *m, xmlNodePtr rules, const char *aid, json_t *act)
+{
+    static const struct { const char *elem, *key; const char *const *actions; } kinds[] = {
+        { "preConditionRule", "preConditionRules", mf_pre_actions },
+        { "exitConditionRule", "exitConditionRules", mf_exit_actions },
+        { "postConditionRule", "postConditionRules", mf_post_actions },
+    };
+    json_t *out = json_object();
+    int r = out ? 0 : mf_oom(m);
+    for (size_t k = 0; k < 3 && r == 0; k++) {
+        json_t *arr = json_array();
+        if (!arr || json_object_set_new(out, kinds[k].key, arr)) {
+            r = mf_oom(m);
+            break;
+        }
+        for (xmlNodePtr c = rules->children; c && r == 0; c = c->next) {
+            if (!mf_is(c, MF_SS, kinds[k].elem))
+                continue;
+            json_t *rule = json_object();
+            xmlNodePtr action = mf_child(c, MF_SS, "ruleAction");
+            if (!rule || mf_push(m, arr, rule) < 0) {
+                r = -ENOMEM;
+                break;
+            }
+            if (!action) {
+                r = mf_fail(m, c, -EINVAL, "A %s of activity '%s' has no <ruleAction>.",
+                            kinds[k].elem, aid);
+                break;
+            }
+            if ((r = mf_seq_token(m, action, aid, "action", kinds[k].actions, NULL, rule,
+                                  "action")) == 0 && !json_object_get(rule, "action"))
+                r = mf_fail(m, action, -EINVAL, "A <ruleAction> of activity '%s' has no action.", aid);
+            if (r == 0)
+                r = mf_seq_conditions_list(m, mf_child(c, MF_SS, "ruleConditions"), aid, false, rule);
+        }
+    }
+    if (r == 0)
+        return mf_put(m, act, "sequencingRules", out);
+    json_decref(out);
+    return r;
+}
+
+static int mf_seq_rollup(mf *m, xmlNodePtr rr, const char *aid, json_t *act, json_t *ctl)
+{
+    json_t *rules = json_array();
+    int r = rules ? 0 : mf_oom(m);
+    if (r == 0 &&
+        ((r = mf_seq_bool(m, rr, aid, "rollupObjectiveSatisfied", -1, ctl, "rollupObjectiveSatisfied")) < 0 ||
+         (r = mf_seq_bool(m, rr, aid, "rollupProgressCompletion", -1, ctl, "rollupProgressCompletion")) < 0 ||
+         (r = mf_seq_num(m, rr, aid, "objectiveMeasureWeight", 0, 1, false, ctl, "objectiveMeasureWeight")) < 0))
+        goto out;
+    for (xmlNodePtr c = rr->children; c && r == 0; c = c->next) {
+        if (!mf_is(c, MF_SS, "rollupRule"))
+            continue;
+        json_t *rule = json_object();
+        xmlNodePtr action = mf_child(c, MF_SS, "rollupAction");
+        if (!rule || mf_push(m, rules, rule) < 0) {
+            r = -ENOMEM;
+            break;
+        }
+        if (!action) {
+            r = mf_fail(m, c, -EINVAL, "A <rollupRule> of activity '%s' has no <rollupAction>.", aid);
+            break;
+        }
+        if ((r = mf_seq_token(m, action, aid, "action", mf_rollup_actions, NULL, rule, "action")) < 0)
+            break;
+        if (!json_object_get(rule, "action")) {
+            r = mf_fail(m, action, -EINVAL, "A <rollupAction> of activity '%s' has no action.", aid);
+            break;
+        }
+        if ((r = mf_seq_token(m, c, aid, "childActivitySet", mf_child_sets, "all", rule,
+                              "consideration")) < 0 ||
+            (r = mf_seq_num(m, c, aid, "minimumCount", 0, 1e9, true, rule, "minimumCount")) < 0 ||
+            (r = mf_seq_num(m, c, aid, "minimumPercent", 0, 1, false, rule, "minimumPercent")) < 0)
+            break;
+        r = mf_seq_conditions_list(m, mf_child(c, MF_SS, "rollupConditions"), aid, true, rule);
+    }
+out:
+    if (r == 0) {
+        json_t *wrap = json_pack("{so}", "rules", rules);
+        return wrap ? mf_put(m, act, "rollupRules", wrap) : mf_oom(m);
+    }
+    json_decref(rules);
+    return r;
+}
+
+/* The mapInfo entry for target in list, created (reads off, writes off)
+ * when missing; for adlseq:mapInfo that has no imsss:mapInfo twin. */
+static json_t *mf_map_for(json_t *list, const char *target)
+{
+    size_t i;
+    json_t *mi;
+    json_array_foreach(list, i, mi)
+        if (!strcmp(mf_jstr(mi, "targetObjectiveID"), target))
+            return mi;
+    mi = json_pack("{ss sb sb sb sb}", "targetObjectiveID", target, "readSatisfiedStatus", 0,
+                   "readNormalizedMeasure", 0, "writeSatisfiedStatus", 0,
+                   "writeNormalizedMeasure", 0);
+    if (mi && json_array_append_new(list, mi))
+        return NULL;
+    return mi;
+}
+
+static int mf_seq_mapinfo(mf *m, xmlNodePtr obj, const char *aid, enum mf_ns kind, json_t *list)
+{
+    static const char *const adl_flags[] = { "readRawScore", "readMinScore", "readMaxScore",
+        "readCompletionStatus", "readProgressMeasure", "writeRawScore", "writeMinScore",
+        "writeMaxScore", "writeCompletionStatus", "writeProgressMeasure" };
+    int r = 0;
+    for (xmlNodePtr c = obj->children; c && r == 0; c = c->next) {
+        if (!mf_is(c, kind, "mapInfo"))
+            continue;
+        char *target = mf_attr(c, "targetObjectiveID");
+        if (!target || !*target) {
+            free(target);
+            return mf_fail(m, c, -EINVAL, "A <mapInfo> of activity '%s' has no targetObjectiveID.", aid);
+        }
+        json_t *mi = mf_map_for(list, target);
+        free(target);
+        if (!mi)
+            return mf_oom(m);
+        if (kind == MF_SS) {
+            if ((r = mf_seq_bool(m, c, aid, "readSatisfiedStatus", 1, mi, "readSatisfiedStatus")) < 0 ||
+                (r = mf_seq_bool(m, c, aid, "readNormalizedMeasure", 1, mi, "readNormalizedMeasure")) < 0 ||
+                (r = mf_seq_bool(m, c, aid, "writeSatisfiedStatus", 0, mi, "writeSatisfiedStatus")) < 0)
+                break;
+            r = mf_seq_bool(m, c, aid, "writeNormalizedMeasure", 0, mi, "writeNormalizedMeasure");
+        } else {
+            for (size_t i = 0; i < sizeof adl_flags / sizeof adl_flags[0] && r == 0; i++)
+                r = mf_seq_bool(m, c, aid, adl_flags[i], adl_flags[i][0] == 'r', mi, adl_flags[i]);
+        }
+    }
+    return r;
+}
+
+/* One imsss primaryObjective / objective. */
+static int mf_seq_objective(mf *m, xmlNodePtr o, const char *aid, bool primary, json_t **ret)
+{
+    char *id = mf_attr(o, "objectiveID");
+    xmlNodePtr mnm = mf_child(o, MF_SS, "minNormalizedMeasure");
+    char *mtext = mf_text(mnm);
+    json_t *obj = json_object(), *maps = json_array();
+    int r = obj && maps ? 0 : mf_oom(m);
+    char qa[100];
+
+    if (r == 0 && !primary && (!id || !*id))
+        r = mf_fail(m, o, -EINVAL, "An <objective> of activity '%s' has no objectiveID.",
+                    MF_Q(aid, qa));
+    if (r == 0 &&
+        ((r = mf_put_str(m, obj, "objectiveID", id && *id ? id : aid)) < 0 ||
+         (r = mf_put(m, obj, "isPrimary", json_boolean(primary))) < 0 ||
+         (r = mf_seq_bool(m, o, aid, "satisfiedByMeasure", 0, obj, "satisfiedByMeasure")) < 0))
+        goto out;
+    if (r == 0) {
+        double v = 1.0;
+        if (mtext && *mtext && !mf_decimal(mtext, -1, 1, &v))
+            r = mf_seq_bad(m, mnm, aid, "minNormalizedMeasure", mtext, "a number from -1 to 1");
+        else
+            r = mf_put(m, obj, "minNormalizedMeasure", mf_jnum(v));
+    }
+    if (r == 0 && (r = mf_seq_mapinfo(m, o, aid, MF_SS, maps)) == 0)
+        r = mf_put(m, obj, "mapInfo", json_incref(maps));
+    if (r == 0) {
+        *ret = obj;
+        obj = NULL;
+    }
+out:
+    json_decref(obj);
+    json_decref(maps);
+    free(id);
+    free(mtext);
+    return r;
+}
+
+/* imsss:objectives, then adlseq:objectives merged into them by objectiveID. */
+static int mf_seq_objectives(mf *m, xmlNodePtr item, const char *aid, json_t *act)
+{
+    xmlNodePtr os = mf_seq_part(m, item, "objectives");
+    xmlNodePtr adl = mf_seq_part_ns(m, item, MF_ADLSEQ, "objectives");
+    json_t *list = json_array(), *prim = NULL;
+    int r = list ? 0 : mf_oom(m);
+
+    for (xmlNodePtr c = os ? os->children : NULL; c && r == 0; c = c->next) {
+        bool primary = mf_is(c, MF_SS, "primaryObjective");
+        if (!primary && !mf_is(c, MF_SS, "objective"))
+            continue;
+        json_t *o = NULL;
+        if ((r = mf_seq_objective(m, c, aid, primary, &o)) == 0) {
+            if (primary) {
+                json_decref(prim);
+                prim = o;
+            } else {
+                r = mf_push(m, list, o);
+            }
+        }
+    }
+    for (xmlNodePtr c = adl ? adl->children : NULL; c && r == 0; c = c->next) {
+        if (!mf_is(c, MF_ADLSEQ, "objective"))
+            continue;
+        char *id = mf_attr(c, "objectiveID");
+        json_t *hit = prim && id && !strcmp(mf_jstr(prim, "objectiveID"), id) ? prim : NULL, *o;
+        size_t i;
+        json_array_foreach(list, i, o)
+            if (id && !strcmp(mf_jstr(o, "objectiveID"), id))
+                hit = o;
+        if (!hit) {
+            char qa[100], qo[100];
+            r = mf_fail(m, c, -EINVAL, "adlseq:objective '%s' of activity '%s' names no "
+                        "imsss objective of that activity.", MF_Q(id ? id : "", qo),
+                        MF_Q(aid, qa));
+        } else {
+            r = mf_seq_mapinfo(m, c, aid, MF_ADLSEQ, json_object_get(hit, "mapInfo"));
+        }
+        free(id);
+    }
+    if (r == 0 && prim)
+        r = mf_put(m, act, "primaryObjective", json_incref(prim));
+    if (r == 0 && json_array_size(list))
+        r = mf_put(m, act, "objectives", json_incref(list));
+    json_decref(prim);
+    json_decref(list);
+    return r;
+}
+
+static int mf_seq_controls(mf *m, xmlNodePtr item, const char *aid, json_t *act, json_t *ctl)
+{
+    xmlNodePtr n;
+    int r = 0;
+    if ((n = mf_seq_part(m, item, "controlMode"))) {
+        static const char *const flags[] = { "choice", "choiceExit", "flow", "forwardOnly",
+            "useCurrentAttemptObjectiveInfo", "useCurrentAttemptProgressInfo" };
+        for (size_t i = 0; i < sizeof flags / sizeof flags[0] && r == 0; i++)
+            r = mf_seq_bool(m, n, aid, flags[i], -1, ctl, flags[i]);
+    }
+    if (r == 0 && (n = mf_seq_part(m, item, "limitConditions"))) {
+        char *d = mf_attr(n, "attemptAbsoluteDurationLimit");
+        if ((r = mf_seq_num(m, n, aid, "attemptLimit", 0, 1e9, true, act, "attemptLimit")) == 0 &&
+            d && *d)
+            r = mf_put_str(m, act, "attemptAbsoluteDurationLimit", d);
+        free(d);
+    }
+    if (r == 0 && (n = mf_seq_part(m, item, "randomizationControls")) &&
+        ((r = mf_seq_token(m, n, aid, "randomizationTiming", mf_timings, "never", ctl,
+                           "randomizationTiming")) < 0 ||
+         (r = mf_seq_num(m, n, aid, "selectCount", 0, 1e9, true, ctl, "selectCount")) < 0 ||
+         (r = mf_seq_bool(m, n, aid, "reorderChildren", 0, ctl, "reorderChildren")) < 0 ||
+         (r = mf_seq_token(m, n, aid, "selectionTiming", mf_timings, "never", ctl,
+                           "selectionTiming")) < 0))
+        return r;
+    if (r == 0 && (n = mf_seq_part(m, item, "deliveryControls"))) {
+        json_t *dc = mf_sub(act, "deliveryControls");
+        if (!dc)
+            return mf_oom(m);
+        if ((r = mf_seq_bool(m, n, aid, "tracked", 1, dc, "tracked")) < 0 ||
+            (r = mf_seq_bool(m, n, aid, "completionSetByContent", 0, dc, "completionSetByContent")) < 0)
+            return r;
+        r = mf_seq_bool(m, n, aid, "objectiveSetByContent", 0, dc, "objectiveSetByContent");
+    }
+    if (r == 0 && (n = mf_seq_part_ns(m, item, MF_ADLSEQ, "constrainedChoiceConsiderations")) &&
+        (r = mf_seq_bool(m, n, aid, "preventActivation", -1, ctl, "preventActivation")) == 0)
+        r = mf_seq_bool(m, n, aid, "constrainChoice", -1, ctl, "constrainChoice");
+    if (r == 0 && (n = mf_seq_part_ns(m, item, MF_ADLSEQ, "rollupConsiderations"))) {
+        static const char *const req[] = { "requiredForSatisfied", "requiredForNotSatisfied",
+            "requiredForCompleted", "requiredForIncomplete" };
+        json_t *rc = mf_sub(act, "rollupConsiderations");
+        if (!rc)
+            return mf_oom(m);
+        for (size_t i = 0; i < 4 && r == 0; i++)
+            r = mf_seq_token(m, n, aid, req[i], mf_required, "always", rc, req[i]);
+        if (r == 0)
+            r = mf_seq_bool(m, n, aid, "measureSatisfactionIfActive", 1, rc,
+                            "measureSatisfactionIfActive");
+    }
+    return r;
+}
+
+/* adlnav:presentation hideLMSUI, adlcp:data maps, 4th edition
+ * completionThreshold: children of the item itself, not of its sequencing. */
+static int mf_seq_item_extras(mf *m, xmlNodePtr item, const char *aid, json_t *act)
+{
+    xmlNodePtr ni = mf_child(mf_child(item, MF_ADLNAV, "presentation"), MF_ADLNAV,
+                             "navigationInterface");
+    json_t *hide = json_array(), *maps = json_array();
+    int r = hide && maps ? 0 : mf_oom(m);
+
+    for (xmlNodePtr c = ni ? ni->children : NULL; c && r == 0; c = c->next) {
+        if (!mf_is(c, MF_ADLNAV, "hideLMSUI"))
+            continue;
+        char *t = mf_text(c);
+        const char *hit = NULL;
+        for (size_t i = 0; t && mf_hide_ui[i] && !hit; i++)
+            if (!strcmp(t, mf_hide_ui[i]))
+                hit = mf_hide_ui[i];
+        if (!hit)
+            r = mf_seq_bad(m, c, aid, "hideLMSUI", t ? t : "", "previous, continue, exit, "
+                           "exitAll, abandon, abandonAll or suspendAll");
+        else
+            r = mf_push(m, hide, json_string(hit));
+        free(t);
+    }
+    xmlNodePtr data = mf_child(item, MF_ADLCP, "data");
+    for (xmlNodePtr c = data ? data->children : NULL; c && r == 0; c = c->next) {
+        if (!mf_is(c, MF_ADLCP, "map"))
+            continue;
+        char *target = mf_attr(c, "targetID");
+        json_t *map = json_object();
+        if (!map || mf_push(m, maps, map) < 0)
+            r = -ENOMEM;
+        else if (!target || !*target)
+            r = mf_fail(m, c, -EINVAL, "An adlcp:map of activity '%s' has no targetID.", aid);
+        else if ((r = mf_put_str(m, map, "targetID", target)) == 0 &&
+                 (r = mf_seq_bool(m, c, aid, "readSharedData", 1, map, "readSharedData")) == 0)
+            r = mf_seq_bool(m, c, aid, "writeSharedData", 0, map, "writeSharedData");
+        free(target);
+    }
+    xmlNodePtr ct = mf_child(item, MF_ADLCP, "completionThreshold");
+    char *by = ct ? mf_attr(ct, "completedByMeasure") : NULL;
+    if (r == 0 && by) {
+        json_t *cts = mf_sub(act, "completionThreshold");
+        if (!cts)
+            r = mf_oom(m);
+        else if ((r = mf_seq_bool(m, ct, aid, "completedByMeasure", 0, cts, "completedByMeasure")) == 0 &&
+                 (r = mf_seq_num(m, ct, aid, "minProgressMeasure", 0, 1, false, cts,
+                                 "minProgressMeasure")) == 0)
+            r = mf_seq_num(m, ct, aid, "progressWeight", 0, 1, false, cts, "progressWeight");
+    }
+    free(by);
+    if (r == 0 && json_array_size(hide))
+        r = mf_put(m, act, "hideLmsUi", json_incref(hide));
+    if (r == 0 && json_array_size(maps))
+        r = mf_put(m, act, "sharedDataMaps", json_incref(maps));
+    json_decref(hide);
+    json_decref(maps);
+    return r;
+}
+
+/* Whether the item or organization carries anything sequencing reads. */
+static bool mf_seq_present(xmlNodePtr n)
+{
+    return mf_child(n, MF_SS, "sequencing") || mf_child(n, MF_ADLNAV, "presentation") ||
+           mf_child(n, MF_ADLCP, "data");
+}
+
+static int mf_activity(mf *m, xmlNodePtr n, json_t **ret);
+
+/* One activity (an <item>, or the <organization> as the root). */
+static int mf_activity_fill(mf *m, xmlNodePtr n, const char *aid, json_t *act)
+{
+    char *title = mf_text(mf_child(n, MF_CP, "title"));
+    char *vis = mf_attr(n, "isvisible");
+    json_t *ctl = json_object(), *children = json_array();
+    int r = ctl && children ? 0 : mf_oom(m);
+    xmlNodePtr rules, rollup;
+
+    m->seq_seen |= mf_seq_present(n);
+    if (r == 0 &&
+        ((r = mf_put_str(m, act, "id", aid)) < 0 ||
+         (r = mf_put_str(m, act, "title", title && *title ? title : aid)) < 0 ||
+         (r = mf_put(m, act, "isVisible", json_boolean(!vis || strcasecmp(vis, "false")))) < 0 ||
+         (r = mf_seq_controls(m, n, aid, act, ctl)) < 0 ||
+         (r = mf_seq_objectives(m, n, aid, act)) < 0 ||
+         (r = mf_seq_item_extras(m, n, aid, act)) < 0))
+        goto out;
+    if ((rules = mf_seq_part(m, n, "sequencingRules")) && (r = mf_seq_rules(m, rules, aid, act)) < 0)
+        goto out;
+    if ((rollup = mf_seq_part(m, n, "rollupRules")) &&
+        (r = mf_seq_rollup(m, rollup, aid, act, ctl)) < 0)
+        goto out;
+    if (json_object_size(ctl) && (r = mf_put(m, act, "sequencingControls", json_incref(ctl))) < 0)
+        goto out;
+    for (xmlNodePtr c = n->children; c && r == 0; c = c->next) {
+        json_t *child = NULL;
+        if (mf_is(c, MF_CP, "item") && (r = mf_activity(m, c, &child)) == 0)
+            r = mf_push(m, children, child);
+    }
+    if (r == 0 && json_array_size(children))
+        r = mf_put(m, act, "children", json_incref(children));
+out:
+    json_decref(ctl);
+    json_decref(children);
+    free(title);
+    free(vis);
+    return r;
+}
+
+/* Recursion is bounded by mf_walk()'s depth check. */
+static int mf_activity(mf *m, xmlNodePtr n, json_t **ret)
+{
+    char *id = mf_attr(n, "identifier");
+    json_t *act = json_object();
+    int r = act && id ? mf_activity_fill(m, n, id, act) : mf_oom(m);
+    free(id);
+    if (r < 0) {
+        json_decref(act);
+        return r;
+    }
+    *ret = act;
+    return 0;
+}
+
+/* "sequencing": the default organization's activity tree, or null for 1.2
+ * and for 2004 packages that carry no sequencing information at all (they
+ * play with the free choice of a plain multi-SCO package). */
+static int mf_sequencing(mf *m)
+{
+    json_t *tree = NULL, *out;
+    int r;
+    if (m->version != 2004 || !m->default_org)
+        return mf_put(m, m->out, "sequencing", json_null());
+    if ((r = mf_activity(m, m->default_org, &tree)) < 0)
+        return r;
+    if (!m->seq_seen) {
+        json_decref(tree);
+        return mf_put(m, m->out, "sequencing", json_null());
+    }
+    char *ogts = mf_attr_in(m->default_org, MF_ADLSEQ, false, "objectivesGlobalToSystem");
+    char *sdgts = mf_attr_in(m->default_org, MF_ADLCP, false, "sharedDataGlobalToSystem");
+    out = json_pack("{so sb sb}", "activity_tree", tree,
+                    "objectives_global_to_system", !ogts || strcmp(ogts, "false"),
+                    "shared_data_global_to_system", !sdgts || strcmp(sdgts, "false"));
+    free(ogts);
+    free(sdgts);
+    return out ? mf_put(m, m->out, "sequencing", out) : mf_oom(m);
+}
+
 /* ---- putting it together ----------------------------------------------- */
 
 static int mf_build(mf *m)
@@ -1145,7 +1768,9 @@ static int mf_build(mf *m)
         (r = mf_put_str(m, m->out, "edition", m->edition)) < 0 ||
         (r = mf_put(m, m->out, "organizations", json_incref(orgs))) < 0)
         goto out;
-    r = mf_put(m, m->out, "scos", json_incref(scos));
+    if ((r = mf_put(m, m->out, "scos", json_incref(scos))) < 0)
+        goto out;
+    r = mf_sequencing(m);
 out:
     json_decref(orgs);
     json_decref(scos);
@@ -1165,7 +1790,7 @@ static int mf_prepare(mf *m)
     /* Fix the key order for people reading the JSON; values come later. */
     static const char *const keys[] = { "identifier", "title", "scorm_version", "edition",
         "schemaversion", "default_organization", "organization_synthesized",
-        "organizations", "resources", "scos", "warnings" };
+        "organizations", "resources", "scos", "sequencing", "warnings" };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (json_object_set_new(m->out, keys[i], json_null()))
             return mf_oom(m);

@@ -1,5 +1,7 @@
 // Builds small zip archives in memory for import tests, including ones no
 // well-behaved tool would write (names with "..", symlinks, lies about sizes).
+import fs from 'node:fs';
+import path from 'node:path';
 import zlib from 'node:zlib';
 
 /**
@@ -86,4 +88,19 @@ export function manifest12({ identifier = 'test.package', title = 'Test package'
     </resource>
   </resources>
 </manifest>`;
+}
+
+/**
+ * A zip of the files directly in each folder (later folders after earlier
+ * ones), deflated: packages built at test time from tests/fixtures.
+ */
+export function zipFolders(...dirs) {
+  const entries = [];
+  for (const dir of dirs) {
+    for (const file of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, file);
+      if (fs.statSync(full).isFile()) entries.push({ name: file, data: fs.readFileSync(full), deflate: true });
+    }
+  }
+  return makeZip(entries);
 }

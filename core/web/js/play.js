@@ -20,8 +20,26 @@
 //                       content's last SetValue calls)
 //   goTo(other SCO)     blank the iframe (the content unloads and finishes),
 //                       finish it if it did not, then start() the next one.
+//
+// A SCORM 2004 package with sequencing (more than one SCO, and a
+// "sequencing" tree in its manifest JSON) is played by scorm-again's
+// sequencing engine instead: one API object for the whole visit, which
+// decides what is delivered; see "Sequenced packages" below.
 
-import { apiFetch, el, initComponents, requireUser, showProblem } from './common.js';
+import { apiFetch, csrf, el, initComponents, requireUser, showProblem } from './common.js';
+import {
+  activityStates,
+  activityTreeFrom,
+  applyGlobalObjectives,
+  attemptsUsed,
+  deliveredChildren,
+  deliveredLeafIds,
+  globalObjectivesToSave,
+  leafIds,
+  rootRollup,
+  useSpecRollupDefaults,
+  writtenGlobalIds,
+} from './sequencing.js';
 
 initComponents();
 
@@ -47,8 +65,16 @@ const tocNav = document.getElementById('toc-nav');
 const announcer = document.getElementById('announcer');
 const messages = document.getElementById('messages');
 const problems = document.getElementById('problems');
+const suspendButton = document.getElementById('suspend-all');
+const exitAllButton = document.getElementById('exit-all');
+const exitLink = document.getElementById('exit');
 
 let current = null; // the session on screen
+let seq = null; // sequenced packages: the engine and its state (see below)
+let pageLeaving = false; // pagehide seen: the content's Terminate comes after it
+window.addEventListener('pagehide', () => {
+  pageLeaving = true;
+});
 let busy = false; // a launch or a move between SCOs is under way
 let saveProblem = null; // the kind of saving problem shown, if any
 
@@ -367,10 +393,11 @@ function settingsFor(launch, session) {
     },
     xhrResponseHandler: (xhr) => commitAnswer(session, xhr),
   };
-  if (session.version === '2004') {
+  if (session.version === '2004' && !seq) {
     // Answers adl.nav.request_valid.choice.{target=ID} for the content.
     settings.scoItemIds = launchableIds(launch.toc);
   }
+  if (seq) settings.sequencing = seq.sequencingSettings;
   return settings;
 }
 
@@ -424,6 +451,12 @@ function onContentFinished(session) {
   session.terminated = true;
   session.saved = String(session.api.lastErrorCode) === '0';
   rememberStatus(session);
+  if (seq) {
+    // The engine has run its termination and any navigation request.
+    if (pageLeaving) saveSequencingOnUnload();
+    else setTimeout(() => afterSequencedFinish(session), 0);
+    return;
+  }
   if (session.leaving || session !== current) return;
   // Act after the content's Terminate call has returned to it.
   setTimeout(() => afterFinish(session), 0);
@@ -618,14 +651,465 @@ async function goTo(scoId) {
   }
 }
 
-previousButton.addEventListener('click', () => current && goTo(current.launch.previous));
-nextButton.addEventListener('click', () => current && goTo(current.launch.next));
+previousButton.addEventListener('click', () => {
+  if (seq) navigate('previous');
+  else if (current) goTo(current.launch.previous);
+});
+nextButton.addEventListener('click', () => {
+  if (seq) navigate('continue');
+  else if (current) goTo(current.launch.next);
+});
+suspendButton.addEventListener('click', () => seq && navigate('suspendAll'));
+exitAllButton.addEventListener('click', () => seq && navigate('exitAll'));
 
 // Back to this page from the back/forward cache: the content and its API are
 // gone, so start again.
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) location.reload();
 });
+
+// ---------------------------------------------------------------------------
+// Sequenced packages (SCORM 2004 with imsss:sequencing)
+// ---------------------------------------------------------------------------
+//
+// One Scorm2004API for the whole visit, built with the manifest's activity
+// tree: its engine decides what is delivered (start, resumeAll, continue,
+// previous, choice, exit...). On each delivery the player asks the server to
+// launch that SCO (an attempt and its commit URL), resets the API's
+// run-time data for it (the engine's state survives a reset), loads the
+// SCO's saved CMI and puts its page in the frame. After every termination
+// the engine's state (attempt counts, objectives, global objectives,
+// suspended activity) and the tree's rolled-up result are saved on the
+// server: PUT /api/registrations/ID/sequencing.
+
+const SEQ_REFUSALS = {
+  continue: 'The next part is not available yet. Finish this part first.',
+  previous: 'There is no earlier part you can go back to from here.',
+  suspendAll: 'This module cannot be saved and closed at the moment.',
+  exitAll: 'This module cannot be closed at the moment.',
+};
+
+/** Why a choice of this activity is refused, in plain words. */
+function choiceRefusal(id) {
+  const state = seq.states.get(id);
+  if (attemptsUsed(state)) {
+    const n = Number(state.attemptLimit);
+    return `You have used ${n === 1 ? 'the one attempt' : `all ${n} attempts`} allowed at “${seqTitle(id)}”.`;
+  }
+  return `“${seqTitle(id)}” is not available yet. Finish the parts before it first.`;
+}
+
+function refuse(text) {
+  messages.replaceChildren(
+    banner({ title: 'Not available', heading: text, role: 'alert' }),
+  );
+  announce(text);
+}
+
+function seqTitle(id) {
+  const state = seq && seq.states ? seq.states.get(id) : null;
+  const find = (a) => (a.id === id ? a : (a.children || []).map(find).find(Boolean));
+  const activity = find(seq.tree);
+  return (activity && activity.title) || (state && state.title) || id;
+}
+
+function seqStatus(state) {
+  if (!state) return 'Not started';
+  if (state.successStatus === 'passed' || state.successStatus === 'failed') return statusText(state.successStatus);
+  if (state.completionStatus === 'unknown' && state.attemptCount > 0) return statusText('incomplete');
+  return statusText(state.completionStatus);
+}
+
+function seqTocList(parent, currentId, list = el('ol', { class: 'cairn-toc__list' })) {
+  // Children the selection left out are not listed; shuffled ones are
+  // listed in the order the learner meets them.
+  for (const activity of deliveredChildren(parent, seq.states)) {
+    const state = seq.states.get(activity.id) || {};
+    if (activity.isVisible === false) {
+      // isvisible="false": not listed; its children still are.
+      seqTocList(activity, currentId, list);
+      continue;
+    }
+    const li = el('li', { class: 'cairn-toc__item' });
+    const leaf = !activity.children || activity.children.length === 0;
+    const hidden = state.isHiddenFromChoice === true;
+    // The engine's choice validity ignores limit conditions (docs/SCORM.md
+    // "Deviations"): an activity whose attempts are used up is no link.
+    const used = attemptsUsed(state);
+    const available =
+      !hidden && !used && seq.validity && seq.validity.choice && seq.validity.choice[activity.id] === 'true';
+    const statusSpan = (text) =>
+      el('span', { class: 'cairn-toc__status' }, el('span', { class: 'govuk-visually-hidden' }, ', '), text);
+    if (leaf && available) {
+      const link = el(
+        'a',
+        { class: 'govuk-link cairn-toc__link', href: playUrl(activity.id), 'data-activity': activity.id },
+        el('span', {}, activity.title || activity.id),
+        statusSpan(seqStatus(state)),
+      );
+      if (activity.id === currentId) link.setAttribute('aria-current', 'page');
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        // The part on screen: only once its content has ended.
+        if (activity.id === currentId && !(current && current.terminated)) return;
+        if (!WIDE.matches) toc.open = false;
+        navigate('choice', activity.id);
+      });
+      li.append(link);
+    } else if (leaf) {
+      li.append(
+        el(
+          'span',
+          { class: 'cairn-toc__unavailable', 'data-activity': activity.id },
+          el('span', {}, activity.title || activity.id),
+          statusSpan(
+            `${seqStatus(state)}, ${used ? 'no attempts left' : hidden ? 'not listed for choosing' : 'not available yet'}`,
+          ),
+        ),
+      );
+      if (activity.id === currentId) li.firstChild.setAttribute('aria-current', 'page');
+    } else {
+      li.append(el('span', { class: 'cairn-toc__group' }, activity.title || '', statusSpan(seqStatus(state))));
+    }
+    if (!leaf) li.append(seqTocList(activity, currentId));
+    list.append(li);
+  }
+  return list;
+}
+
+function hiddenUi(token) {
+  return Boolean(seq.validity && (seq.validity.hideLmsUi || []).includes(token));
+}
+
+function renderSequenced() {
+  if (!seq) return;
+  try {
+    seq.states = activityStates(seq.api.getSequencingState());
+  } catch {
+    seq.states = new Map();
+  }
+  const packageTitle = seq.tree.title || 'Module';
+  const currentId = current && current.sco ? current.sco.id : null;
+  const leaves = deliveredLeafIds(seq.tree, seq.states);
+  const position = currentId ? leaves.indexOf(currentId) + 1 : 0;
+  const part = position > 0 ? `Part ${position} of ${leaves.length}: ${seqTitle(currentId)}` : '';
+  document.title = `${currentId ? `${seqTitle(currentId)} – ` : ''}${packageTitle} – Cairn`;
+  moduleTitle.textContent = packageTitle;
+  partTitle.textContent = part;
+  partTitle.hidden = !part;
+  const v = seq.validity || {};
+  nextButton.hidden = !v.continue || hiddenUi('continue');
+  previousButton.hidden = !v.previous || hiddenUi('previous');
+  suspendButton.hidden = hiddenUi('suspendAll');
+  exitAllButton.hidden = hiddenUi('exitAll');
+  exitLink.hidden = true;
+  const wasRendered = !toc.hidden;
+  tocNav.replaceChildren(seqTocList(seq.tree, currentId));
+  tocSummary.textContent = position > 0 ? `Contents (part ${position} of ${leaves.length})` : 'Contents';
+  toc.hidden = false;
+  if (!wasRendered) toc.open = WIDE.matches;
+}
+
+function sequencingBody() {
+  const api = seq.api;
+  try {
+    const state = JSON.parse(api.serializeSequencingState());
+    const suspended = state && state.sequencing ? state.sequencing.suspendedActivity || null : null;
+    const body = { state, suspended_activity: suspended, rollup: rootRollup(api.getSequencingState()) };
+    // objectivesGlobalToSystem: the learner's objectives, shared with
+    // other packages (docs/SCORM.md "Global objectives").
+    if (seq.globalIds.size > 0) body.global_objectives = globalObjectivesToSave(state, seq.globalIds);
+    return body;
+  } catch (error) {
+    console.warn('Cairn: the sequencing state could not be read', error);
+    return null;
+  }
+}
+
+// Keepalive requests share Chromium's 64 KiB in-flight budget with the
+// final commit beacon, which has already gone when this runs; a state too
+// big for what is left is not sent (the state saved at the last delivery
+// stays; see docs/SCORM.md "Known limits").
+const UNLOAD_STATE_MAX = 48 * 1024;
+
+/** The content terminated while the learner is leaving the page. */
+function saveSequencingOnUnload() {
+  const body = sequencingBody();
+  if (!body || !seq.csrf) return;
+  const text = JSON.stringify(body);
+  if (text.length > UNLOAD_STATE_MAX) return;
+  try {
+    fetch(`/api/registrations/${seq.registration}/sequencing`, {
+      method: 'PUT',
+      keepalive: true,
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': seq.csrf },
+      body: text,
+    }).catch(() => {});
+  } catch {
+    // Over the keepalive budget: nothing more can be done while unloading.
+  }
+}
+
+async function saveSequencing() {
+  const body = sequencingBody();
+  if (!body) return false;
+  try {
+    await apiFetch(`/api/registrations/${seq.registration}/sequencing`, { method: 'PUT', json: body });
+    clearSaveProblem();
+    return true;
+  } catch (error) {
+    showSaveProblem(error.status || 0);
+    return false;
+  }
+}
+
+/** Acts on what the engine decided, one thing at a time. */
+function scheduleSequencing() {
+  seq.chain = seq.chain.then(runSequencing).catch(showLaunchProblem);
+}
+
+async function runSequencing() {
+  if (seq.ended) {
+    const end = seq.ended;
+    seq.ended = null;
+    seq.over = end;
+    seq.pendingDelivery = null;
+    await saveSequencing();
+    return endSequencedSession(end);
+  }
+  const id = seq.pendingDelivery;
+  if (!id) return undefined;
+  seq.pendingDelivery = null;
+  seq.over = null;
+  return deliverActivity(id);
+}
+
+async function deliverActivity(id) {
+  busy = true;
+  try {
+    await saveSequencing();
+    const old = current;
+    if (old) {
+      old.leaving = true;
+      await blankFrame();
+      finishIfOpen(old);
+    }
+    const launch = await apiFetch(`/api/packages/${encodeURIComponent(packageId)}/launch`, {
+      method: 'POST',
+      json: { sco: id },
+    });
+    if (!launch || !launch.sco) throw new Error('The server did not say how to open this part.');
+    if (!isSameOriginUrl(launch.sco.launch_url)) throw new Error('This module’s content is not on this server.');
+    const session = {
+      launch,
+      version: '2004',
+      sco: launch.sco,
+      api: seq.api,
+      navRequest: '',
+      leaving: false,
+      terminated: false,
+      saved: true,
+      awaitingAnswer: false,
+    };
+    const api = seq.api;
+    api.clearScheduledCommit();
+    // New run-time data for this SCO; the engine's state is kept.
+    api.reset(settingsFor(launch, session));
+    api.loadFromJSON(launch.sco.cmi || {}, '');
+    listen(session);
+    current = session;
+    renderSequenced();
+    history.replaceState(null, '', playUrl(launch.sco.id));
+    messages.replaceChildren();
+    frame.hidden = false;
+    frame.src = launch.sco.launch_url;
+    announce(`Opened ${seqTitle(id)}`);
+  } finally {
+    busy = false;
+  }
+}
+
+function endSequencedSession(end) {
+  const reason = end && end.reason;
+  if (reason === 'suspend_all' || reason === 'exit_all' || reason === 'abandon_all') {
+    if (current) current.leaving = true;
+    location.assign('/training.html');
+    return;
+  }
+  renderSequenced();
+  const group = el('div', { class: 'govuk-button-group govuk-!-margin-bottom-0' });
+  group.append(linkButton('/training.html', 'Return to My training'));
+  messages.replaceChildren(
+    banner(
+      { title: 'Saved', heading: 'You have reached the end of this module', success: true },
+      el('p', { class: 'govuk-body' }, `Result: ${seqStatus(seq.states.get(seq.tree.id))}.`),
+      group,
+    ),
+  );
+  frame.hidden = true;
+}
+
+/** The content ended without asking to go anywhere the engine accepted. */
+async function afterSequencedFinish(session) {
+  seq.chain = seq.chain.then(async () => {
+    if (session !== current || seq.ended || seq.over || session.leaving) return;
+    await saveSequencing();
+    renderSequenced();
+    const refused = seq.refused;
+    seq.refused = null;
+    const group = el('div', { class: 'govuk-button-group govuk-!-margin-bottom-0' });
+    if (seq.validity && seq.validity.continue && !previewBlocked('continue')) {
+      const next = el('button', { type: 'button', class: 'govuk-button', 'data-module': 'govuk-button' }, 'Continue');
+      next.addEventListener('click', () => navigate('continue'));
+      group.append(next);
+    }
+    const here = session.sco.id;
+    if (seq.validity && seq.validity.choice && seq.validity.choice[here] === 'true') {
+      const back = el(
+        'button',
+        { type: 'button', class: `govuk-button${group.childElementCount ? ' govuk-button--secondary' : ''}`, 'data-module': 'govuk-button' },
+        'Back to this part',
+      );
+      back.addEventListener('click', () => navigate('choice', here));
+      group.append(back);
+    }
+    group.append(linkButton('/training.html', 'Return to My training', group.childElementCount > 0));
+    if (refused) {
+      // The content asked for something the rules do not allow (yet).
+      const request = parseNavRequest(session.navRequest);
+      const text =
+        request.target && (request.type === 'choice' || request.type === 'jump')
+          ? choiceRefusal(request.target)
+          : SEQ_REFUSALS[request.type] || 'That part is not available yet.';
+      messages.replaceChildren(banner({ title: 'Not available', heading: text }, group));
+      announce(text);
+      return;
+    }
+    messages.replaceChildren(
+      banner(
+        { title: session.saved ? 'Saved' : 'Important', heading: 'This part is finished', success: session.saved },
+        group,
+      ),
+    );
+  });
+}
+
+function previewBlocked(request) {
+  try {
+    return seq.api.previewNavigationRequest(request).outcome === 'blocked';
+  } catch {
+    return false;
+  }
+}
+
+/** A navigation request from the player's buttons or the table of contents. */
+function navigate(request, target) {
+  if (!seq || busy) return;
+  const v = seq.validity || {};
+  if (request === 'continue' || request === 'previous') {
+    // adl.nav.request_valid.continue stays "true" when the next activity
+    // is disabled (docs/SCORM.md "Deviations"): ask the engine what the
+    // request would do with the data as it is now.
+    if (v[request] === false || previewBlocked(request)) return refuse(SEQ_REFUSALS[request]);
+  }
+  if (request === 'choice' && (!(v.choice && v.choice[target] === 'true') || attemptsUsed(seq.states.get(target)))) {
+    return refuse(choiceRefusal(target));
+  }
+  const api = seq.api;
+  const session = current;
+  messages.replaceChildren();
+  if (session && api.currentState === STATE_INITIALIZED) {
+    // The content is running: the request is acted on when it terminates
+    // (SCORM 2004 RTE: the LMS navigation request ends the SCO first).
+    try {
+      api.adl.nav.request = request === 'choice' ? `{target=${target}}choice` : request;
+      if (request === 'suspendAll' && !api.cmi.exit) api.cmi.exit = 'suspend';
+    } catch (error) {
+      console.warn('Cairn: could not pass the request to the content', error);
+    }
+    busy = true;
+    blankFrame()
+      .then(() => finishIfOpen(session))
+      .finally(() => {
+        busy = false;
+      });
+    return undefined;
+  }
+  seq.refused = null;
+  const ok = api.processNavigationRequest(request, target);
+  seq.refused = null; // answered here, not after a termination
+  if (!ok) refuse(SEQ_REFUSALS[request] || 'That part is not available yet.');
+  else scheduleSequencing();
+  return undefined;
+}
+
+async function startSequenced(info) {
+  const ApiClass = await loadApiClass('2004');
+  const tree = activityTreeFrom(info.sequencing.activity_tree);
+  seq = {
+    registration: info.registration_id,
+    tree,
+    api: null,
+    states: new Map(),
+    validity: null,
+    pendingDelivery: null,
+    ended: null, // the engine ended the sequencing session...
+    over: null, // ...and the player has acted on it
+    refused: null,
+    chain: Promise.resolve(),
+    // Global objectives this package writes for the learner (none when
+    // its objectives are its own: objectivesGlobalToSystem false).
+    globalIds: info.sequencing.objectives_global_to_system === false ? new Set() : writtenGlobalIds(tree),
+  };
+  seq.sequencingSettings = {
+    activityTree: tree,
+    eventListeners: {
+      onActivityDelivery: (activity) => {
+        seq.pendingDelivery = activity.id;
+        scheduleSequencing();
+      },
+      onNavigationValidityUpdate: (data) => {
+        seq.validity = data;
+      },
+      onSequencingSessionEnd: (data) => {
+        seq.ended = data || { reason: 'end' };
+        scheduleSequencing();
+      },
+      onSequencingError: (error) => {
+        seq.refused = String(error || 'refused');
+      },
+    },
+  };
+  seq.csrf = await csrf();
+  const placeholder = { version: '2004', awaitingAnswer: false };
+  const api = new ApiClass(settingsFor({ sco: { commit_url: false }, toc: [] }, placeholder));
+  seq.api = api;
+  if (!useSpecRollupDefaults(api)) console.warn('Cairn: the IMS SS default rollup rules could not be set up');
+  delete window.API;
+  window.API_1484_11 = api;
+  // A state saved on another version of the package describes another
+  // tree: the new version starts its tree afresh (SCO data is kept).
+  const saved = info.saved && info.saved.version_id === info.version_id ? info.saved : null;
+  if (saved && saved.state && !api.deserializeSequencingState(JSON.stringify(saved.state))) {
+    console.warn('Cairn: the saved sequencing state could not be restored; starting again');
+  }
+  // The learner's global objectives, as other packages left them, win over
+  // the copy in this package's saved state.
+  if (info.global_objectives && !applyGlobalObjectives(api, info.global_objectives)) {
+    console.warn('Cairn: the global objectives could not be given to the sequencing engine');
+  }
+  let ok = false;
+  if (saved && saved.suspended_activity) ok = api.processNavigationRequest('resumeAll');
+  if (!ok) ok = api.processNavigationRequest('start');
+  // A state saved while an activity was current (the tab was closed without
+  // Save and close): the sequencing session goes on from that activity.
+  const last = saved && saved.state && saved.state.sequencing ? saved.state.sequencing.currentActivity : null;
+  if (!ok && last) ok = api.processNavigationRequest('choice', last);
+  if (!ok && last) ok = api.processNavigationRequest('continue');
+  if (!ok) throw new Error('This module has no part you can start at the moment.');
+  await seq.chain;
+}
 
 async function main() {
   if (!packageId || !/^[A-Za-z0-9_.-]+$/.test(packageId)) {
@@ -640,7 +1124,10 @@ async function main() {
   await requireUser();
   busy = true;
   try {
-    await start(requestedSco);
+    const info = await apiFetch(`/api/packages/${encodeURIComponent(packageId)}/sequencing`);
+    const tree = info && info.sequencing && info.sequencing.activity_tree;
+    if (tree && leafIds(tree).length > 1) await startSequenced(info);
+    else await start(requestedSco);
   } catch (error) {
     showLaunchProblem(error);
   } finally {
