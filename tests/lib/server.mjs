@@ -75,12 +75,19 @@ export function runCairn(args, { input, timeoutMs = 30000 } = {}) {
  *   none (default true when demo).
  * opts.args: more command-line arguments.
  * opts.timeoutMs: how long to wait for the listening line (default 20 s).
+ * opts.dataDir: run on this existing data folder (a restart, a restore)
+ *   instead of a fresh one; it is left in place at stop().
  */
 export async function startServer(opts = {}) {
   const demo = opts.demo ?? true;
   const packages = opts.packages ?? true;
-  const dataDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'cairn-test-'));
-  const args = ['serve', '--data', path.join(dataDir, 'data'), '--port', '0',
+  const own = !opts.dataDir;
+  const dataDir = own ? await fs.promises.mkdtemp(path.join(os.tmpdir(), 'cairn-test-'))
+    : path.dirname(opts.dataDir);
+  const dataPath = own ? path.join(dataDir, 'data') : opts.dataDir;
+  const removeData = () => (own ? fs.promises.rm(dataDir, { recursive: true, force: true })
+    : Promise.resolve());
+  const args = ['serve', '--data', dataPath, '--port', '0',
     '--listen', '127.0.0.1'];
   if (demo) {
     args.push('--demo', '--demo-packages');
@@ -129,7 +136,7 @@ export async function startServer(opts = {}) {
     if (child.exitCode === null && child.signalCode === null)
       child.kill('SIGKILL');
     await exited;
-    await fs.promises.rm(dataDir, { recursive: true, force: true });
+    await removeData();
     e.message += `\ncommand: ${cairnBin()} ${args.join(' ')}\nstdout:\n${stdout}\nstderr:\n${stderr}`;
     throw e;
   }
@@ -143,14 +150,15 @@ export async function startServer(opts = {}) {
   const onExit = () => {
     if (child.exitCode === null && child.signalCode === null)
       try { process.kill(child.pid, 'SIGKILL'); } catch { /* gone */ }
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (own)
+      fs.rmSync(dataDir, { recursive: true, force: true });
   };
   process.on('exit', onExit);
   const srv = {
     url,
     host: new URL(url).host,
     port: Number(new URL(url).port),
-    dataDir: path.join(dataDir, 'data'),
+    dataDir: dataPath,
     pid: child.pid,
     accounts,
     get stderr() { return stderr; },
@@ -178,6 +186,13 @@ export async function startServer(opts = {}) {
         throw new Error(`cairn user add failed (${r.code}): ${r.stderr}`);
       return { email, password, role };
     },
+    /** SIGKILL, as a power cut or the OOM killer would; keeps the data
+     * folder (stop() afterwards removes it, when the server made it). */
+    async kill() {
+      if (srv.alive())
+        process.kill(child.pid, 'SIGKILL');
+      await exited;
+    },
     async stop() {
       if (stopped)
         return;
@@ -192,7 +207,7 @@ export async function startServer(opts = {}) {
         await exited;
         clearTimeout(killer);
       }
-      await fs.promises.rm(dataDir, { recursive: true, force: true });
+      await removeData();
     },
   };
   return srv;
