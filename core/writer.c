@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 enum { QUEUE_MAX = 4096, BATCH_MAX = 512 };
 
@@ -21,6 +22,7 @@ typedef struct job {
 
 static job g_queue[QUEUE_MAX];
 static size_t g_head, g_len;
+static uint64_t g_batches, g_written;     /* for metrics, under g_lock */
 static bool g_stopping, g_running;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
@@ -46,6 +48,8 @@ static void *writer_main(void *unused)
             g_len--;
             n++;
         }
+        g_batches++;
+        g_written += n;
         pthread_mutex_unlock(&g_lock);
         store_commit_batch(commits, n);
         for (size_t i = 0; i < n; i++)
@@ -88,4 +92,13 @@ int writer_submit(cairn_commit *c, writer_done_fn done, void *arg)
     pthread_cond_signal(&g_cond);
     pthread_mutex_unlock(&g_lock);
     return 0;
+}
+
+void writer_stats(size_t *ret_queued, uint64_t *ret_batches, uint64_t *ret_commits)
+{
+    pthread_mutex_lock(&g_lock);
+    *ret_queued = g_len;
+    *ret_batches = g_batches;
+    *ret_commits = g_written;
+    pthread_mutex_unlock(&g_lock);
 }

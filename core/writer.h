@@ -18,5 +18,7 @@ void writer_stop(void);
 /* Queues c; done(c, arg) runs on the writer thread once c->result is set.
  * Returns -EAGAIN when the queue is full (the caller answers 503). */
 int writer_submit(cairn_commit *c, writer_done_fn done, void *arg);
+/* For metrics: commits waiting now, transactions and commits written so far. */
+void writer_stats(size_t *ret_queued, uint64_t *ret_batches, uint64_t *ret_commits);
 
 #endif
