@@ -1,5 +1,6 @@
 /* api_accounts.c: registration, sign-in, sessions (docs/API.md "Accounts"). */
 #include "api.h"
+#include "compliance.h"
 #include "auth.h"
 #include "log.h"
 
@@ -182,6 +183,7 @@ void api_register(cairn_req *r)
         goto out;
     }
     log_info("accounts", "registered user %lld", (long long)id);
+    compliance_touch(id);     /* the reports count the new learner's required training */
     reply_json(r, 201, session_answer(u, csrf));
     cairn_user_free(u);
 out:

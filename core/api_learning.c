@@ -3,6 +3,7 @@
 #include "api.h"
 #include "auth.h"
 #include "log.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "writer.h"
 
@@ -54,6 +55,65 @@ static char *url_encode_path(const char *path)
     return out;
 }
 
+/* attemptLimit of the activity with this id, the smallest non-zero one on
+ * the path from the root when a is on it; 0 when none. *ret_leaves counts
+ * the tree's leaves. */
+static int limit_on_path(json_t *a, const char *id, int depth, int *ret_limit,
+                         int *ret_leaves)
+{
+    if (!json_is_object(a) || depth > 64)
+        return 0;
+    json_t *kids = json_object_get(a, "children");
+    int found = 0;
+    if (json_array_size(kids) == 0) {
+        (*ret_leaves)++;
+        const char *aid = json_string_value(json_object_get(a, "id"));
+        found = aid && strcmp(aid, id) == 0;
+    } else {
+        size_t i;
+        json_t *c;
+        json_array_foreach(kids, i, c)
+            found |= limit_on_path(c, id, depth + 1, ret_limit, ret_leaves);
+    }
+    json_int_t n = json_integer_value(json_object_get(a, "attemptLimit"));
+    if (found && n > 0 && n <= INT32_MAX && (*ret_limit == 0 || n < *ret_limit))
+        *ret_limit = (int)n;
+    return found;
+}
+
+/* The number of attempts the SCORM 2004 sequencing allows on this SCO
+ * (docs/SCORM.md "Sequencing", "Trust"): its own attemptLimit; in a tree
+ * with one leaf also its ancestors' (each attempt on the course is then an
+ * attempt on the SCO). 0: no limit. */
+static int sco_attempt_limit(json_t *manifest, const char *sco_id)
+{
+    json_t *tree = json_object_get(json_object_get(manifest, "sequencing"), "activity_tree");
+    int path = 0, leaves = 0;
+    if (!tree || !limit_on_path(tree, sco_id, 0, &path, &leaves))
+        return 0;
+    if (leaves == 1)
+        return path;
+    /* several leaves: the leaf's own limit only */
+    json_t *stack[66];
+    size_t top = 0;
+    stack[top++] = tree;
+    while (top) {
+        json_t *a = stack[--top];
+        const char *aid = json_string_value(json_object_get(a, "id"));
+        json_t *kids = json_object_get(a, "children");
+        if (json_array_size(kids) == 0 && aid && strcmp(aid, sco_id) == 0) {
+            json_int_t n = json_integer_value(json_object_get(a, "attemptLimit"));
+            return n > 0 && n <= INT32_MAX ? (int)n : 0;
+        }
+        size_t i;
+        json_t *c;
+        json_array_foreach(kids, i, c)
+            if (top < sizeof stack / sizeof *stack)
+                stack[top++] = c;
+    }
+    return 0;
+}
+
 void api_launch(cairn_req *r)
 {
     const char *want = NULL;
@@ -101,7 +161,19 @@ void api_launch(cairn_req *r)
     const char *sco_id = json_string_value(json_object_get(sco, "id"));
     char token[33];
     auth_random_hex(token, 16);
-    if (store_attempt_launch(reg, sco_id, pv->version_id, token, &a)) {
+    int limit = sco_attempt_limit(pv->manifest, sco_id);
+    ret = store_attempt_launch(reg, sco_id, pv->version_id, token, limit, &a);
+    if (ret == -EDQUOT) {
+        const char *title = json_string_value(json_object_get(sco, "title"));
+        if (limit == 1)
+            reply_error(r, 409, "attempts_used", "You have used the one attempt allowed at "
+                        "\u201c%s\u201d.", title ? title : sco_id);
+        else
+            reply_error(r, 409, "attempts_used", "You have used all %d attempts allowed at "
+                        "\u201c%s\u201d.", limit, title ? title : sco_id);
+        goto out;
+    }
+    if (ret) {
         reply_error(r, 500, "internal", "The attempt could not be started.");
         goto out;
     }
@@ -198,6 +270,7 @@ static void commit_done(cairn_commit *c, void *arg)
 {
     pending_commit *pc = arg;
     cairn_req *r = pc->req;
+    metrics_commit(now_us() - r->started_us, c->result == 0);
     if (c->result == 0)
         reply_json(r, 200, json_pack("{ss si}", "result", "true", "errorCode", 0));
     else if (c->result == -ESTALE || c->result == -ENOENT)

@@ -1,5 +1,5 @@
-/* api_packages.c: the package list, uploads, and officers' learner lists
- * (docs/API.md "Officers and admins"). */
+/* api_packages.c: the package list and uploads (docs/API.md "Officers and
+ * admins"); officers' learner lists are in api_lists.c. */
 #include "api.h"
 #include "importer.h"
 #include "log.h"
@@ -95,22 +95,4 @@ void api_packages_upload(cairn_req *r)
         http_resume(r);
     }
     pthread_attr_destroy(&attr);
-}
-
-void api_officer_learners(cairn_req *r)
-{
-    /* Officers see their own borough; only admins see every borough. */
-    int64_t borough = r->user->role == ROLE_ADMIN ? 0 : r->user->borough_id;
-    if (r->user->role == ROLE_OFFICER && borough == 0) {
-        reply_error(r, 403, "forbidden", "Your officer account has no borough.");
-        return;
-    }
-    json_t *list;
-    if (store_officer_learners_json(borough, &list)) {
-        reply_error(r, 500, "internal", "The learners could not be read.");
-        return;
-    }
-    json_t *b = borough ? json_pack("{sI ss}", "id", (json_int_t)borough,
-                                    "name", r->user->borough_name) : json_null();
-    reply_json(r, 200, json_pack("{so so}", "borough", b, "learners", list));
 }

@@ -4,11 +4,14 @@
  * of the plugins. The rules themselves live in plugins/; this file only
  * builds the arguments (from the store) and turns answers into replies. */
 #include "api.h"
+#include "compliance.h"
 #include "plugin_host.h"
+#include "store_record.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static const char *slug_of(json_t *borough)
@@ -96,33 +99,80 @@ static long days_between(const char *a, const char *b)
     return (long)((timegm(&tb) - timegm(&ta)) / 86400);
 }
 
-/* The learner's record that completes this item: an e-learning record of
- * the item's package that was completed or passed. */
-static json_t *record_for(json_t *learner, json_t *item)
+static bool same_title(json_t *a, const char *b)
+{
+    const char *s = json_string_value(a);
+    return s && b && strcasecmp(s, b) == 0;
+}
+
+/* Does completion c (store_record_completions_json) complete item?
+ * - e-learning: a completed or passed record of the item's package, or
+ *   evidence of kind elearning titled as the item, its package's manifest
+ *   identifier or its title (store_record.c gives such evidence the
+ *   package's identifier as item_ref);
+ * - course: every date of a session of a course titled as the item
+ *   ("Domestic violence - Level 1" also names the Level 1 course
+ *   "Domestic violence") marked attended, or evidence of kind course or
+ *   external titled as the item.
+ * Titles compare without regard to (ASCII) case. */
+static bool completes(json_t *c, json_t *item)
 {
     const char *kind = json_string_value(json_object_get(item, "kind"));
+    const char *ckind = json_string_value(json_object_get(c, "kind"));
+    const char *source = json_string_value(json_object_get(c, "source"));
+    const char *title = json_string_value(json_object_get(item, "title"));
     const char *pkg = json_string_value(json_object_get(item, "package"));
-    if (!kind || strcmp(kind, "elearning") != 0 || !pkg)
-        return NULL;
-    json_t *found = NULL, *rec;
+    if (!kind || !ckind || !source || strcmp(kind, ckind) != 0)
+        return false;
+    if (strcmp(kind, "elearning") == 0) {
+        const char *ref = json_string_value(json_object_get(c, "item_ref"));
+        if (pkg && ref && strcmp(ref, pkg) == 0)
+            return true;
+        return strcmp(source, "evidence") == 0 &&
+               (same_title(json_object_get(c, "title"), title) ||
+                same_title(json_object_get(c, "title"), pkg));
+    }
+    return same_title(json_object_get(c, "title"), title) ||
+           same_title(json_object_get(c, "alt_title"), title);
+}
+
+/* The latest completion of the item, or NULL (borrowed from completions). */
+static json_t *record_for(json_t *completions, json_t *item)
+{
+    json_t *found = NULL, *c;
     size_t i;
-    json_array_foreach(json_object_get(learner, "records"), i, rec) {
-        const char *ref = json_string_value(json_object_get(rec, "item_ref"));
-        const char *st = json_string_value(json_object_get(rec, "status"));
-        if (ref && strcmp(ref, pkg) == 0 && st && strcmp(st, "failed") != 0)
-            found = rec;
+    json_array_foreach(completions, i, c) {
+        if (!completes(c, item))
+            continue;
+        const char *at = json_string_value(json_object_get(c, "completed_at"));
+        const char *best = json_string_value(json_object_get(found, "completed_at"));
+        if (!found || (at && best && strcmp(at, best) >= 0))
+            found = c;
     }
     return found;
 }
 
-void plugins_add_required(const cairn_user *u, json_t *training)
+/* The record as plugins see it (docs/PLUGIN_API.md "The learner"): without
+ * the fields that only say where it came from. */
+static json_t *plugin_record(json_t *c)
 {
-    json_t *out = json_array(), *learner = NULL;
-    json_object_set_new(training, "required", out);
-    if (!u->borough_id || store_learner_context_json(u->id, &learner) != 0)
-        return;
+    json_t *rec = json_deep_copy(c);
+    json_object_del(rec, "alt_title");
+    return rec;
+}
+
+json_t *plugins_required(json_t *learner)
+{
+    json_t *out = json_array(), *completions = NULL;
     const char *slug = slug_of(json_object_get(learner, "borough"));
+    json_int_t uid = json_integer_value(json_object_get(learner, "id"));
+    if (!slug || !plugin_host_has_hook(slug, HOOK_REQUIRED_TRAINING))
+        return out;
     json_t *items = plugin_required_training(slug, learner);
+    if (!json_array_size(items) || store_record_completions_json(uid, &completions) != 0) {
+        json_decref(items);
+        return out;
+    }
     char today[11];
     today_iso(today);
     size_t i;
@@ -133,14 +183,16 @@ void plugins_add_required(const cairn_user *u, json_t *training)
         int64_t pid;
         json_object_set_new(o, "package_id", pkg && store_package_by_identifier(pkg, &pid) == 0
                             ? json_integer(pid) : json_null());
-        json_t *rec = record_for(learner, item);
+        json_t *done = record_for(completions, item);
         const char *due = json_string_value(json_object_get(item, "due"));
         const char *state;
-        json_object_set_new(o, "completed_at", rec ? json_incref(json_object_get(rec,
+        json_object_set_new(o, "completed_at", done ? json_incref(json_object_get(done,
                             "completed_at")) : json_null());
         json_object_set_new(o, "expires", json_null());
-        if (rec) {
+        if (done) {
+            json_t *rec = plugin_record(done);
             json_t *exp = plugin_expiry(slug, rec, item, learner);
+            json_decref(rec);
             const char *expires = json_string_value(json_object_get(exp, "expires"));
             long window = (long)json_integer_value(json_object_get(exp, "expiring_days"));
             json_t *rule = json_object_get(exp, "rule");
@@ -149,6 +201,7 @@ void plugins_add_required(const cairn_user *u, json_t *training)
             state = "done";
             if (expires) {
                 json_object_set_new(o, "expires", json_string(expires));
+                json_object_set_new(o, "expiring_days", json_integer(window));
                 json_object_set_new(o, "due", json_string(expires));
                 if (strcmp(expires, today) <= 0)
                     state = "overdue";
@@ -164,8 +217,20 @@ void plugins_add_required(const cairn_user *u, json_t *training)
         json_object_set_new(o, "state", json_string(state));
         json_array_append_new(out, o);
     }
+    json_decref(completions);
     json_decref(items);
-    json_decref(learner);
+    return out;
+}
+
+void plugins_add_required(const cairn_user *u, json_t *training)
+{
+    json_t *learner = NULL;
+    if (u->borough_id && store_learner_context_json(u->id, &learner) == 0) {
+        json_object_set_new(training, "required", plugins_required(learner));
+        json_decref(learner);
+    } else {
+        json_object_set_new(training, "required", json_array());
+    }
 }
 
 /* ---- the completion observer (called on the writer thread: only queues) ---- */
@@ -179,6 +244,7 @@ void plugins_completion(int64_t user_id, const cairn_commit *c)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    compliance_touch(user_id);     /* the record is committed: refresh the reports' rows */
     plugin_observe(HOOK_ON_COMPLETION, user_id,
                    json_pack("{ss ss? ss ss}", "kind", "elearning", "title", c->title,
                              "status", c->record_status, "at", now));

@@ -233,6 +233,7 @@ static void serve_file(cairn_req *r, const char *dir, const char *rel,
     }
     r->resp = resp;
     r->status = status;
+    r->resp_bytes = status == 304 ? 0 : status == 206 ? (int64_t)(to - from + 1) : (int64_t)size;
 }
 
 void files_static(cairn_req *r)
@@ -270,6 +271,13 @@ void files_static(cairn_req *r)
     serve_file(r, cfg.web_dir, p + 1, "no-cache", true);
 }
 
+void files_page(cairn_req *r, const char *name, unsigned status)
+{
+    serve_file(r, cfg.built_dir, name, "no-cache", true);
+    if (r->status == 200)
+        r->status = status;
+}
+
 void files_content(cairn_req *r)
 {
     char dir[4096];
@@ -285,4 +293,5 @@ void files_health(cairn_req *r)
     MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
     r->resp = resp;
     r->status = 200;
+    r->resp_bytes = 3;
 }

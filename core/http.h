@@ -26,13 +26,19 @@ typedef enum {
     BODY_JSON,      /* application/json, up to cfg.json_limit */
     BODY_COMMIT,    /* application/json or text/plain (beacons), cfg.commit_limit */
     BODY_UPLOAD,    /* a zip streamed to a temporary file, cfg.upload_limit */
+    BODY_CSV,       /* text/csv in memory, CSV_BODY_LIMIT (history import) */
 } body_kind;
+
+#define CSV_BODY_LIMIT (5u << 20)
 
 enum {
     ACCESS_PUBLIC = 0,
     ACCESS_USER = 1,      /* signed in */
     ACCESS_OFFICER = 2,   /* officer or admin */
     ACCESS_ADMIN = 3,
+    ACCESS_PARTNERSHIP = 4,  /* partnership or admin: aggregate figures */
+    ACCESS_STAFF = 5,     /* officer, admin or partnership; the handler checks a
+                             partnership user's grant (dp_may_see_learner) */
 };
 
 typedef struct cairn_req cairn_req;
@@ -63,6 +69,14 @@ typedef struct cairn_config {
     uint64_t upload_limit;
     unsigned per_ip_connections;
     unsigned connection_timeout;
+    const char *metrics_allow;   /* addresses that may read /metrics without an
+                                    admin session, comma-separated; NULL: none */
+    /* notifications (notify.h) */
+    const char *smtp_url;        /* smtp:// or smtps://host:port; NULL: messages stay pending */
+    const char *smtp_from;       /* "Cairn <noreply@example.org>": the From header */
+    const char *public_url;      /* "https://cairn.example.org" for links; NULL: no links */
+    unsigned reminder_hours;     /* expiry reminder sweep interval (default 24) */
+    unsigned smtp_retry_s;       /* first retry delay; later ones 5x, 30x, 120x (default 60) */
 } cairn_config;
 
 extern cairn_config cfg;
@@ -102,6 +116,10 @@ struct cairn_req {
 
     char request_id[17];
     int64_t started_us;
+    char method_name[12];         /* for the access log, cut short */
+    int64_t resp_bytes;           /* body bytes of the reply, for the access log */
+    const route *matched;         /* the route that answered (kept after the reply;
+                                     NULL when none matched): metrics, logs */
 };
 
 /* ---- replies (exactly one per request) ---- */
@@ -112,6 +130,18 @@ void reply_error(cairn_req *r, unsigned status, const char *code, const char *fm
 void reply_invalid(cairn_req *r, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void reply_status(cairn_req *r, unsigned status);
+/* A reply whose body is produced while it is sent (chunked; exports that
+ * must not be held in memory). read(cls, buf, max) fills up to max bytes
+ * and returns how many, 0 at the end, or -1 on an error (the connection is
+ * then cut, so the client sees a truncated download, not a short file).
+ * libmicrohttpd calls it on the worker thread that owns the connection,
+ * one call at a time, after the handler has returned; free_cls(cls) runs
+ * once when the response is done with (also when the client goes away).
+ * filename: sent as Content-Disposition: attachment; NULL for none. */
+typedef long (*reply_stream_fn)(void *cls, char *buf, size_t max);
+void reply_stream(cairn_req *r, unsigned status, const char *content_type,
+                  const char *filename, reply_stream_fn read, void *cls,
+                  void (*free_cls)(void *));
 /* Adds a Set-Cookie header to whatever reply follows. */
 void reply_cookie(cairn_req *r, const char *name, const char *value, long max_age,
                   bool http_only);
@@ -132,7 +162,13 @@ void http_resume(cairn_req *r);
 int64_t now_us(void);
 
 /* ---- the server ---- */
-int http_serve(void);   /* runs until SIGINT/SIGTERM; returns 0 or -errno */
+/* Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread
+ * it starts later; call it before any thread starts. 0 or -errno. */
+int http_block_signals(void);
+/* Runs until SIGINT/SIGTERM, then answers every request in flight before
+ * it returns (new ones are refused from then on: see drain() in server.c);
+ * SIGHUP calls config_reload(). Returns 0 or -errno. */
+int http_serve(void);
 
 /* routes.c */
 const route *routes_table(size_t *ret_n);

@@ -71,7 +71,7 @@ static const double PATTERN_COST_MAX = 2e7;
 
 static const char *const hook_names[HOOK_COUNT] = {
     "registration_check", "booking_eligibility", "required_training", "expiry",
-    "local_contacts", "report_columns", "on_completion", "on_expiry",
+    "local_contacts", "report_columns", "charge", "on_completion", "on_expiry",
     "on_booking_change", "on_attendance",
 };
 
@@ -98,6 +98,7 @@ plugin_phase plugin_hook_phase(plugin_hook h)
     case HOOK_EXPIRY:
     case HOOK_LOCAL_CONTACTS:
     case HOOK_REPORT_COLUMNS:
+    case HOOK_CHARGE:
         return PHASE_QUERY;
     default:
         return PHASE_OBSERVE;
@@ -1486,6 +1487,33 @@ static int norm_columns(json_t *v, json_t **ret, char *err, size_t errlen)
     return 0;
 }
 
+/* nil or false: no charge; {amount_pence = whole pence, note = text}. */
+static int norm_charge(json_t *v, json_t **ret, char *err, size_t errlen)
+{
+    if (!v || json_is_false(v)) {
+        *ret = NULL;
+        return 0;
+    }
+    json_t *amount = json_is_object(v) ? json_object_get(v, "amount_pence") : NULL;
+    /* Lua numbers such as 2500.0 arrive as reals: accept whole ones. */
+    double a = json_is_integer(amount) ? (double)json_integer_value(amount)
+             : json_is_real(amount) ? json_real_value(amount) : -1;
+    if (!json_is_object(v) || !(a >= 0 && a <= 1000000) || a != (double)(json_int_t)a) {
+        snprintf(err, errlen, "charge must return nil or {amount_pence = whole pence from 0 to "
+                 "1000000, note = text}");
+        return -1;
+    }
+    json_t *out = json_pack("{sI}", "amount_pence", (json_int_t)a);
+    if (copy_text(out, v, "note", 300, false, err, errlen, "charge")) {
+        json_decref(out);
+        return -1;
+    }
+    if (!json_object_get(out, "note"))
+        json_object_set_new(out, "note", json_string(""));
+    *ret = out;
+    return 0;
+}
+
 int plugin_normalize(plugin_hook h, json_t *value, json_t **ret, char *err, size_t errlen)
 {
     err[0] = '\0';
@@ -1502,6 +1530,8 @@ int plugin_normalize(plugin_hook h, json_t *value, json_t **ret, char *err, size
         return norm_contacts(value, ret, err, errlen);
     case HOOK_REPORT_COLUMNS:
         return norm_columns(value, ret, err, errlen);
+    case HOOK_CHARGE:
+        return norm_charge(value, ret, err, errlen);
     default:
         return 0;      /* observers: the result is ignored */
     }
@@ -1971,6 +2001,39 @@ bool plugin_host_has_hook(const char *borough, plugin_hook h)
     return has;
 }
 
+uint64_t plugin_host_generation(void)
+{
+    return atomic_load(&g_generation);
+}
+
+/* FNV-1a, 64 bits: to notice a change, not to resist an adversary. */
+static uint64_t fnv_add(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ p[i]) * 1099511628211u;
+    return h;
+}
+
+void plugin_host_fingerprint(char out[17])
+{
+    uint64_t h = 14695981039346656037u;
+    pthread_mutex_lock(&g_lock);
+    for (size_t i = 0; g_set && i < g_set->n; i++) {
+        const plugin *p = &g_set->plugins[i];
+        h = fnv_add(h, p->name, strlen(p->name) + 1);
+        h = fnv_add(h, p->borough, strlen(p->borough) + 1);
+        h = fnv_add(h, &p->hooks, sizeof p->hooks);
+        h = fnv_add(h, &p->failed, sizeof p->failed);
+        for (size_t f = 0; f < p->nfiles; f++) {
+            h = fnv_add(h, p->files[f].name, strlen(p->files[f].name) + 1);
+            h = fnv_add(h, p->files[f].src, p->files[f].len);
+        }
+    }
+    pthread_mutex_unlock(&g_lock);
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 /* ---- the hooks, as the rest of Cairn calls them ---- */
 
 static const char *const NEUTRAL_REGISTRATION =
@@ -2101,6 +2164,33 @@ json_t *plugin_report_columns(const char *borough, json_t *learner)
     return gather_run(borough, HOOK_REPORT_COLUMNS, json_pack("[O]", learner), true);
 }
 
+typedef struct charge_answer {
+    json_t *out;               /* the first amount named */
+    bool failed;
+} charge_answer;
+
+static void on_charge(const plugin *p, int status, json_t *v, void *ud)
+{
+    charge_answer *ca = ud;
+    if (status != 0)
+        ca->failed = true;
+    else if (v && !ca->out)
+        ca->out = json_incref(v);
+}
+
+json_t *plugin_charge(const char *borough, json_t *event, json_t *learner, bool *ret_failed)
+{
+    charge_answer ca = { NULL, false };
+    json_t *args = json_pack("[OO]", event, learner ? learner : json_null());
+    if (args)
+        run_hook(borough, HOOK_CHARGE, args, on_charge, &ca);
+    else
+        ca.failed = true;
+    json_decref(args);
+    *ret_failed = ca.failed;
+    return ca.out;
+}
+
 /* ---- observers: a queue and a thread of their own ---- */
 
 typedef struct obs_event {
@@ -2207,6 +2297,19 @@ int plugin_host_start(const char *dir, const plugin_limits *limits)
         g_qrunning = true;
     pthread_mutex_unlock(&g_qlock);
     return r < 0 ? r : 0;
+}
+
+int plugin_host_set_dir(const char *dir)
+{
+    char *copy = strdup(dir);
+    if (!copy)
+        return -ENOMEM;
+    pthread_mutex_lock(&g_reload_lock);
+    char *old = g_dir;
+    g_dir = copy;
+    pthread_mutex_unlock(&g_reload_lock);
+    free(old);
+    return 0;
 }
 
 int plugin_host_reload(void)

@@ -36,6 +36,7 @@ typedef enum plugin_hook {
     HOOK_EXPIRY,                /* informational: when a record expires */
     HOOK_LOCAL_CONTACTS,        /* informational: contacts, certificate wording */
     HOOK_REPORT_COLUMNS,        /* informational: extra columns for officers */
+    HOOK_CHARGE,                /* informational: a no-show's or late cancellation's charge */
     HOOK_ON_COMPLETION,         /* observers: their result is ignored */
     HOOK_ON_EXPIRY,
     HOOK_ON_BOOKING_CHANGE,
@@ -67,6 +68,9 @@ int plugin_host_start(const char *dir, const plugin_limits *limits);
 /* Reads the folder again; threads rebuild their states on their next call.
  * Returns the number of plugins that failed to load, or -errno. */
 int plugin_host_reload(void);
+/* Changes the folder the next plugin_host_reload reads (SIGHUP after the
+ * configuration's plugins key changed). Returns 0 or -ENOMEM. */
+int plugin_host_set_dir(const char *dir);
 /* Drains the observer queue, stops its thread, releases every plugin. */
 void plugin_host_stop(void);
 /* Releases this thread's Lua states now (they are also released at thread
@@ -77,6 +81,13 @@ void plugin_host_thread_release(void);
 json_t *plugin_host_status(void);
 /* True when some plugin of this borough registers hook h. */
 bool plugin_host_has_hook(const char *borough, plugin_hook h);
+/* The published set's generation (0 before the first load): it changes on
+ * every reload, even when nothing in the folder did. */
+uint64_t plugin_host_generation(void);
+/* A fingerprint of the published set's plugins (names, boroughs, hooks and
+ * every file's name and text) as 16 hex digits into out (17 bytes): equal
+ * sets give equal fingerprints across restarts. */
+void plugin_host_fingerprint(char out[17]);
 
 /* ---- permission hooks ---- */
 typedef enum { PLUGIN_ALLOW, PLUGIN_DENY, PLUGIN_NEEDS_APPROVAL } plugin_verdict;
@@ -106,6 +117,12 @@ json_t *plugin_expiry(const char *borough, json_t *record, json_t *item, json_t 
 json_t *plugin_local_contacts(const char *borough, json_t *borough_info);
 /* [{"key","label","value"}] */
 json_t *plugin_report_columns(const char *borough, json_t *learner);
+/* What the learner's borough charges for a no-show or a late cancellation:
+ * event is {"reason": "no_show"|"late_cancellation", "session": {...},
+ * "notice_hours"?}. Returns {"amount_pence", "note"} from the first plugin
+ * that names an amount; NULL when none does. *ret_failed is true when a
+ * plugin failed (the caller still flags the charge, with no amount). */
+json_t *plugin_charge(const char *borough, json_t *event, json_t *learner, bool *ret_failed);
 
 /* ---- observers ---- */
 /* Builds the learner argument for observers on the observer thread (so the

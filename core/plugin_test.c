@@ -521,6 +521,12 @@ static json_t *bench_args(plugin_hook h, const char *borough)
     case HOOK_EXPIRY:
         args = json_pack("[O n O]", record, learner);
         break;
+    case HOOK_CHARGE:
+        args = json_pack("[{ss s{sI ss ss ss ss} si} O]", "reason", "late_cancellation",
+                         "session", "id", (json_int_t)501, "title", "Safeguarding children",
+                         "group", "A", "starts_at", "2025-07-01T09:30:00Z", "host_borough",
+                         borough, "notice_hours", 20, learner);
+        break;
     case HOOK_LOCAL_CONTACTS:
         args = json_pack("[{sI ss ss s[]}]", "id", (json_int_t)1, "name", borough, "slug",
                          borough, "organisations");

@@ -22,18 +22,23 @@
  */
 #include "http.h"
 #include "auth.h"
+#include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "plugin_host.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +79,8 @@ void reply_json(cairn_req *r, unsigned status, json_t *body)
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     reply_set(r, status, resp);
+    if (r->resp == resp)
+        r->resp_bytes = (int64_t)len;
 }
 
 static void reply_error_v(cairn_req *r, unsigned status, const char *code,
@@ -106,6 +113,61 @@ void reply_invalid(cairn_req *r, const char *field, const char *fmt, ...)
 void reply_status(cairn_req *r, unsigned status)
 {
     reply_set(r, status, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT));
+}
+
+typedef struct stream_ctx {
+    reply_stream_fn read;
+    void *cls;
+    void (*free_cls)(void *);
+} stream_ctx;
+
+static ssize_t stream_read(void *p, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    stream_ctx *s = p;
+    long n = s->read(s->cls, buf, max);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (n == 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *p)
+{
+    stream_ctx *s = p;
+    if (s->free_cls)
+        s->free_cls(s->cls);
+    free(s);
+}
+
+void reply_stream(cairn_req *r, unsigned status, const char *content_type,
+                  const char *filename, reply_stream_fn read, void *cls,
+                  void (*free_cls)(void *))
+{
+    stream_ctx *s = malloc(sizeof *s);
+    struct MHD_Response *resp = NULL;
+    if (s) {
+        *s = (stream_ctx){ .read = read, .cls = cls, .free_cls = free_cls };
+        /* 32 KiB blocks: the unknown size makes it chunked (HTTP/1.1). */
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read,
+                                                 s, stream_free);
+    }
+    if (!resp) {
+        free(s);
+        if (free_cls)
+            free_cls(cls);
+        reply_error(r, 500, "internal", "Out of memory.");
+        return;
+    }
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (filename) {
+        char disp[300];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+        MHD_add_response_header(resp, "Content-Disposition", disp);
+    }
+    reply_set(r, status, resp);
 }
 
 void reply_cookie(cairn_req *r, const char *name, const char *value, long max_age,
@@ -232,6 +294,28 @@ static unsigned method_bit(const char *m)
 
 /* ---- checks before the body ---- */
 
+/* Whether a signed-in user of this role may reach a route of this access
+ * level. Each level names the roles it admits, so a role added later
+ * (partnership) reaches no officer route by accident. */
+static bool access_allows(int access, cairn_role role)
+{
+    switch (access) {
+    case ACCESS_PUBLIC:
+    case ACCESS_USER:
+        return true;
+    case ACCESS_OFFICER:
+        return role == ROLE_OFFICER || role == ROLE_ADMIN;
+    case ACCESS_ADMIN:
+        return role == ROLE_ADMIN;
+    case ACCESS_PARTNERSHIP:
+        return role == ROLE_PARTNERSHIP || role == ROLE_ADMIN;
+    case ACCESS_STAFF:
+        return role == ROLE_OFFICER || role == ROLE_ADMIN || role == ROLE_PARTNERSHIP;
+    default:
+        return false;
+    }
+}
+
 static void load_session(cairn_req *r)
 {
     const char *token = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "cairn_session");
@@ -262,6 +346,8 @@ static bool content_type_ok(cairn_req *r)
         return content_type_is(ct, "application/zip") ||
                content_type_is(ct, "application/x-zip-compressed") ||
                content_type_is(ct, "application/octet-stream");
+    case BODY_CSV:
+        return content_type_is(ct, "text/csv");
     case BODY_NONE:
         return true;
     }
@@ -271,9 +357,11 @@ static bool content_type_ok(cairn_req *r)
 static uint64_t body_limit(const route *rt)
 {
     switch (rt->body) {
-    case BODY_JSON: return cfg.json_limit;
-    case BODY_COMMIT: return cfg.commit_limit;
-    case BODY_UPLOAD: return cfg.upload_limit;
+    /* Atomic: SIGHUP may change them (config_reload). */
+    case BODY_JSON: return __atomic_load_n(&cfg.json_limit, __ATOMIC_RELAXED);
+    case BODY_COMMIT: return __atomic_load_n(&cfg.commit_limit, __ATOMIC_RELAXED);
+    case BODY_UPLOAD: return __atomic_load_n(&cfg.upload_limit, __ATOMIC_RELAXED);
+    case BODY_CSV: return CSV_BODY_LIMIT;
     case BODY_NONE: return 0;
     }
     return 0;
@@ -368,6 +456,7 @@ static void req_begin(cairn_req *r, const char *method)
         if (allow[0] && strcmp(table[i].pattern, "/*") == 0)
             break;      /* an API path with another method: 405 below */
         r->route = &table[i];
+        r->matched = r->route;
         r->ids[0] = probe.ids[0];
         r->ids[1] = probe.ids[1];
         r->rest = probe.rest;
@@ -388,8 +477,7 @@ static void req_begin(cairn_req *r, const char *method)
         reply_error(r, 401, "sign_in", "Please sign in first.");
         return;
     }
-    if ((rt->access == ACCESS_OFFICER && r->user->role == ROLE_LEARNER) ||
-        (rt->access == ACCESS_ADMIN && r->user->role != ROLE_ADMIN)) {
+    if (rt->access > ACCESS_USER && !access_allows(rt->access, r->user->role)) {
         reply_error(r, 403, "forbidden", "Your account is not allowed to do this.");
         return;
     }
@@ -413,7 +501,7 @@ static void req_begin(cairn_req *r, const char *method)
         const char *ct = req_header(r, "Content-Type");
         reply_error(r, 415, "content_type", "Content-Type %s is not accepted here; send %s.",
                     ct ? ct : "(none)", rt->body == BODY_UPLOAD ? "application/zip"
-                    : "application/json");
+                    : rt->body == BODY_CSV ? "text/csv" : "application/json");
         return;
     }
 }
@@ -476,12 +564,22 @@ static void req_take_body(cairn_req *r, const char *data, size_t size)
 
 /* ---- the daemon's callbacks ---- */
 
+/* Requests begun and not yet completed; SIGTERM waits for them. */
+static int g_in_flight;
+/* Set by SIGTERM: every reply closes its connection. */
+static int g_draining;
+/* Set once nothing is in flight at shutdown: a new request (on a
+ * connection kept alive) is refused before anything is done for it. */
+static int g_refuse_new;
+
 static void add_common_headers(cairn_req *r)
 {
     struct MHD_Response *resp = r->resp;
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    if (__atomic_load_n(&g_draining, __ATOMIC_RELAXED))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     for (int i = 0; i < r->n_cookies; i++)
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookies[i]);
 }
@@ -511,7 +609,45 @@ static void request_id(char out[17])
     snprintf(out, 17, "%016llx", (unsigned long long)state);
 }
 
-static cairn_req *req_new(struct MHD_Connection *conn, const char *url)
+/* The client's address. When the peer is a trusted_proxy, its
+ * X-Forwarded-For is read from the right, skipping trusted proxies: the
+ * first address that is not one is the client (what is further left was
+ * written by the client and proves nothing). Anything that does not parse
+ * as an address leaves the last trusted hop as the client. */
+static const char *forwarded_client(struct MHD_Connection *conn, const char *peer)
+{
+    static __thread char out[INET6_ADDRSTRLEN];
+    if (!peer[0] || !config_trusted_proxy(peer))
+        return peer;
+    const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff || strlen(xff) > 2048)
+        return peer;
+    char buf[2049];
+    snprintf(buf, sizeof buf, "%s", xff);
+    const char *client = peer;
+    for (;;) {
+        char *comma = strrchr(buf, ',');
+        char *tok = comma ? comma + 1 : buf;
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        size_t n = strlen(tok);
+        while (n > 0 && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+            tok[--n] = '\0';
+        unsigned char addr[16];
+        if (inet_pton(AF_INET, tok, addr) == 1)
+            inet_ntop(AF_INET, addr, out, sizeof out);
+        else if (inet_pton(AF_INET6, tok, addr) == 1)
+            inet_ntop(AF_INET6, addr, out, sizeof out);
+        else
+            return client;
+        client = out;
+        if (!config_trusted_proxy(out) || !comma)
+            return client;
+        *comma = '\0';
+    }
+}
+
+static cairn_req *req_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
     cairn_req *r = calloc(1, sizeof *r);
     if (!r)
@@ -532,7 +668,9 @@ static cairn_req *req_new(struct MHD_Connection *conn, const char *url)
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, ip, sizeof ip);
     }
-    r->client_ip = strdup(ip);
+    r->client_ip = strdup(forwarded_client(conn, ip));
+    snprintf(r->method_name, sizeof r->method_name, "%s", method);
+    __atomic_add_fetch(&g_in_flight, 1, __ATOMIC_RELAXED);
     return r;
 }
 
@@ -543,7 +681,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     cairn_req *r = *con_cls;
     if (!r) {
-        r = req_new(conn, url);
+        if (__atomic_load_n(&g_refuse_new, __ATOMIC_ACQUIRE)) {
+            /* Stopping: nothing of this request is read or done. */
+            struct MHD_Response *resp =
+                MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+            MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+            enum MHD_Result ret = MHD_queue_response(conn, 503, resp);
+            MHD_destroy_response(resp);
+            return ret;
+        }
+        r = req_new(conn, url, method);
         if (!r)
             return MHD_NO;
         *con_cls = r;               /* from here on_completed frees it */
@@ -583,10 +731,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     cairn_req *r = *con_cls;
     if (!r)
         return;
-    log_info("http", "id=%s ip=%s user=%lld path=%s status=%u us=%lld%s", r->request_id,
-             r->client_ip, r->user ? (long long)r->user->id : 0LL, r->path, r->status,
-             (long long)(now_us() - r->started_us),
-             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+    int64_t took_us = now_us() - r->started_us;
+    metrics_request(r->matched, r->status, took_us);
+    /* The access line. The path never holds the query string (where a
+     * token could be); headers, cookies and bodies are never logged. */
+    bool ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+    log_field f[] = {
+        LOG_F_STR("msg", ok ? "request" : "request aborted"),
+        LOG_F_STR("id", r->request_id),
+        LOG_F_STR("method", r->method_name),
+        LOG_F_STR("route", r->matched ? r->matched->pattern : NULL),
+        LOG_F_STR("path", r->path),
+        LOG_F_INT("status", r->status),
+        LOG_F_INT("bytes", r->resp_bytes),
+        LOG_F_MS("ms", (double)took_us / 1000.0),
+        LOG_F_STR("ip", r->client_ip),
+        r->user ? LOG_F_INT("user", r->user->id) : LOG_F_NULL("user"),
+    };
+    log_fields(ok ? LOG_INFO : LOG_WARN, "http", f, sizeof f / sizeof f[0]);
     if (r->upload_fd >= 0)
         close(r->upload_fd);
     if (r->upload_path[0])
@@ -603,6 +765,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free((char *)r->client_ip);
     free(r);
     *con_cls = NULL;
+    __atomic_sub_fetch(&g_in_flight, 1, __ATOMIC_RELAXED);
 }
 
 /* Percent-decoding as libmicrohttpd does it, except that a string holding
@@ -617,20 +780,82 @@ static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
     return MHD_http_unescape(s);
 }
 
+/* libmicrohttpd's own messages go through the log, in its format. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    msg[strcspn(msg, "\r\n")] = '\0';
+    log_warn("mhd", "%s", msg);
+}
+
 static void on_panic(void *cls, const char *file, unsigned line, const char *reason)
 {
     log_error("http", "libmicrohttpd panic at %s:%u: %s", file, line, reason ? reason : "");
     abort();
 }
 
-static volatile sig_atomic_t g_stop, g_reload;
+/* SIGINT, SIGTERM and SIGHUP are blocked in every thread (http_block_signals
+ * runs before any thread starts) and read from a signalfd by the main
+ * thread's loop in http_serve: no work is ever done in a signal handler. */
+static sigset_t g_signals;
 
-static void on_signal(int sig)
+int http_block_signals(void)
 {
-    if (sig == SIGHUP)
-        g_reload = 1;
-    else
-        g_stop = sig;
+    sigemptyset(&g_signals);
+    sigaddset(&g_signals, SIGINT);
+    sigaddset(&g_signals, SIGTERM);
+    sigaddset(&g_signals, SIGHUP);
+    signal(SIGPIPE, SIG_IGN);
+    return -pthread_sigmask(SIG_BLOCK, &g_signals, NULL);
+}
+
+/* Waits until no request is in flight or the deadline passes; returns
+ * how many are still in flight. */
+static int wait_idle(int64_t deadline)
+{
+    int n;
+    while ((n = __atomic_load_n(&g_in_flight, __ATOMIC_ACQUIRE)) > 0 && now_us() < deadline)
+        usleep(5 * 1000);
+    return n;
+}
+
+/* SIGTERM: stop accepting (the listening socket is closed, so new
+ * connections are refused at once), let every request in flight finish
+ * (uploads still arriving; suspended commits are written by the writer and
+ * answered), closing each connection after its reply. Waits at most
+ * config_shutdown_timeout() seconds.
+ *
+ * When everything was answered, the daemon is left running but refusing
+ * every new request, and dies with the process once main.c has stopped the
+ * writer and closed the database: libmicrohttpd 0.9.75 (Debian 12) can
+ * leave a connection on its suspended list after it was resumed from the
+ * writer thread, and MHD_stop_daemon() then aborts the process ("called
+ * while we have suspended connections") — seen here about once in ten
+ * stops under commit load. Only when requests are still in flight at the
+ * deadline is the daemon stopped, closing their connections. */
+static struct MHD_Daemon *g_idle_daemon;
+
+static int drain(struct MHD_Daemon *d)
+{
+    __atomic_store_n(&g_draining, 1, __ATOMIC_RELEASE);
+    MHD_socket listen_fd = MHD_quiesce_daemon(d);
+    if (listen_fd != MHD_INVALID_SOCKET)
+        close(listen_fd);
+    int64_t deadline = now_us() + (int64_t)config_shutdown_timeout() * 1000000;
+    int n = wait_idle(deadline);
+    if (n == 0) {
+        __atomic_store_n(&g_refuse_new, 1, __ATOMIC_RELEASE);
+        n = wait_idle(deadline);    /* one may have begun just before */
+    }
+    if (n == 0) {
+        g_idle_daemon = d;      /* still reachable: it lives until exit */
+        return 0;
+    }
+    log_warn("http", "stopping with %d request%s still in flight after %u s", n,
+             n == 1 ? "" : "s", config_shutdown_timeout());
+    MHD_stop_daemon(d);
+    return n;
 }
 
 int http_serve(void)
@@ -643,8 +868,9 @@ int http_serve(void)
     MHD_set_panic_func(on_panic, NULL);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-        MHD_USE_ERROR_LOG,
+        MHD_USE_ERROR_LOG | MHD_USE_ITC,
         0, NULL, NULL, on_request, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,     /* first, as it asks */
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, cfg.threads,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg.connection_timeout,
@@ -664,30 +890,44 @@ int http_serve(void)
     printf("Cairn is listening on http://%s:%u/\n", cfg.listen_addr, port);
     fflush(stdout);
 
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    while (!g_stop) {
-        if (!g_reload)
-            sleep(600); /* a signal ends the sleep early */
-        if (g_reload) {
-            /* Threads rebuild their plugin states on their next call. */
-            g_reload = 0;
-            log_info("http", "SIGHUP: reloading plugins");
-            plugin_host_reload();
+    int sfd = signalfd(-1, &g_signals, SFD_CLOEXEC);
+    if (sfd < 0) {
+        log_error("http", "signalfd: %s", strerror(errno));
+        MHD_stop_daemon(d);
+        return -errno;
+    }
+    int stop_sig = 0;
+    int64_t next_purge = now_us() + 600 * 1000000LL;
+    while (!stop_sig) {
+        struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+        int64_t wait_ms = (next_purge - now_us()) / 1000;
+        int pr = poll(&pfd, 1, wait_ms < 0 ? 0 : wait_ms > 600000 ? 600000 : (int)wait_ms);
+        if (pr < 0 && errno != EINTR) {
+            log_error("http", "poll: %s", strerror(errno));
+            break;
+        }
+        if (pr > 0) {
+            struct signalfd_siginfo si;
+            if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+                continue;
+            if (si.ssi_signo == SIGHUP) {
+                log_info("http", "SIGHUP: reading the configuration and plugins again");
+                config_reload();
+            } else {
+                stop_sig = (int)si.ssi_signo;
+            }
             continue;
         }
-        if (!g_stop)
+        if (now_us() >= next_purge) {
             store_sessions_purge((int64_t)time(NULL));
+            next_purge = now_us() + 600 * 1000000LL;
+        }
     }
-    log_info("http", "signal %d: stopping", (int)g_stop);
-    /* Stop accepting, give suspended commits time to be written and
-     * answered, then stop the workers. */
-    MHD_quiesce_daemon(d);
-    usleep(200 * 1000);
-    MHD_stop_daemon(d);
+    close(sfd);
+    log_info("http", "%s: stopping; %d request%s in flight", strsignal(stop_sig),
+             __atomic_load_n(&g_in_flight, __ATOMIC_RELAXED),
+             __atomic_load_n(&g_in_flight, __ATOMIC_RELAXED) == 1 ? "" : "s");
+    if (drain(d) == 0)
+        log_info("http", "stopped accepting; every request answered");
     return 0;
 }

@@ -1,9 +1,9 @@
 /* store.c: opening the database, migrations, per-thread connections.
  *
  * One data folder holds cairn.db (WAL, foreign keys on). Migrations are
- * numbered SQL scripts applied in order at start inside one transaction
- * each; PRAGMA user_version records the last one applied, so a failed
- * migration leaves the database as it was.
+ * numbered SQL scripts applied in order at start, all those still pending
+ * in one transaction; PRAGMA user_version records the last one applied, so
+ * a failed migration leaves the database as it was before that start.
  *
  * Invariants:
  *  1. Every connection runs with foreign_keys=ON, busy_timeout, WAL and
@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,14 @@
 
 static char g_db_path[4096];
 
-/* ---- migrations ---- */
+/* ---- migrations ----
+ * Append only; never edit one that shipped. Pending ones run together in
+ * one transaction, so a migration must not BEGIN or COMMIT itself, nor set
+ * PRAGMA foreign_keys or journal_mode (no effect inside a transaction).
+ * Foreign keys are OFF during the run and checked (foreign_key_check)
+ * before COMMIT, so a migration may rebuild a table others reference.
+ * tests/unit/test_migrations.c upgrades from every earlier version: give
+ * it rows for a new version's tables there. */
 
 static const char *const migrations[] = {
     /* 1: accounts, packages, learning, the learner record */
@@ -263,6 +271,119 @@ static const char *const migrations[] = {
     "  sent_at TEXT);"
     "CREATE INDEX outbox_due ON outbox(status, next_attempt_at);"
     "CREATE INDEX outbox_user ON outbox(user_id, created_at);",
+    /* 5: SCORM 2004 sequencing state per registration (docs/SCORM.md
+     * "Sequencing"): the engine's serialized activity tree state (attempt
+     * counts, objective status and measures, global objectives, adl.data),
+     * the suspended activity, and the tree's rolled-up result. */
+    "CREATE TABLE sequencing_states ("
+    "  registration_id INTEGER PRIMARY KEY REFERENCES registrations(id),"
+    "  version_id INTEGER NOT NULL REFERENCES package_versions(id),"
+    "  state TEXT NOT NULL,"
+    "  suspended_activity TEXT,"
+    "  completion_status TEXT NOT NULL DEFAULT 'unknown'"
+    "   CHECK (completion_status IN ('completed', 'incomplete', 'not attempted', 'unknown')),"
+    "  success_status TEXT NOT NULL DEFAULT 'unknown'"
+    "   CHECK (success_status IN ('passed', 'failed', 'unknown')),"
+    "  score_scaled REAL,"
+    "  updated_at TEXT NOT NULL);",
+    /* 6: compliance, what the borough's required_training and expiry hooks
+     * said per learner and required item (store_compliance.c, compliance.c),
+     * so that reports need no Lua; states come from these dates at query
+     * time. borough_id and organisation_id are copied from users for the
+     * reports' grouping; compliance_meta keeps the plugins' fingerprint the
+     * rows were computed with. */
+    "CREATE TABLE compliance ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  item_id TEXT NOT NULL,"
+    "  borough_id INTEGER NOT NULL,"
+    "  organisation_id INTEGER NOT NULL DEFAULT 0,"
+    "  title TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  grp TEXT NOT NULL DEFAULT '',"
+    "  level INTEGER NOT NULL DEFAULT 0,"
+    "  category TEXT NOT NULL DEFAULT '',"
+    "  due TEXT,"
+    "  completed_at TEXT,"
+    "  expires TEXT,"
+    "  expiring_days INTEGER NOT NULL DEFAULT 60,"
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (user_id, item_id)) WITHOUT ROWID;"
+    "CREATE INDEX compliance_report ON compliance(borough_id, organisation_id, grp, level,"
+    "  user_id, completed_at, expires, due, expiring_days);"
+    "CREATE TABLE compliance_meta ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL) WITHOUT ROWID;"
+    /* the dashboard's per-learner figures, each answered from an index
+     * alone (no table row read per record) */
+    "CREATE INDEX feedback_user ON feedback(user_id);"
+    "CREATE INDEX learner_records_user_completed ON learner_records(user_id, completed_at,"
+    "  status);"
+    "CREATE INDEX evidence_user_completed ON evidence(user_id, completed_on);"
+    "CREATE INDEX attendance_user_status ON attendance(user_id, status, date_id, session_id);",
+    /* 7: data protection (store_dp.c): the partnership role (users is
+     * rebuilt, SQLite's 12-step way, to widen the role CHECK; foreign keys
+     * are off during migrations and checked before COMMIT), the marker of
+     * an anonymised learner, a retention period per borough, the audit
+     * log, and partnership users' grants to see individuals. */
+    "CREATE TABLE users_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  name TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('learner', 'officer', 'admin', 'partnership')),"
+    "  borough_id INTEGER REFERENCES boroughs(id),"
+    "  organisation_id INTEGER REFERENCES organisations(id),"
+    "  job_role TEXT NOT NULL DEFAULT '',"
+    "  created_at TEXT NOT NULL,"
+    "  anonymised_at TEXT,"
+    "  anonymised_reason TEXT CHECK (anonymised_reason IN ('retention', 'erasure')));"
+    "INSERT INTO users_new (id, email, name, password_hash, role, borough_id,"
+    "  organisation_id, job_role, created_at)"
+    "  SELECT id, email, name, password_hash, role, borough_id, organisation_id, job_role,"
+    "  created_at FROM users;"
+    "DROP TABLE users;"
+    "ALTER TABLE users_new RENAME TO users;"
+    "CREATE INDEX users_borough ON users(borough_id, name);"
+    "ALTER TABLE boroughs ADD COLUMN retention_months INTEGER"
+    "  CHECK (retention_months IS NULL OR retention_months BETWEEN 1 AND 1200);"
+    "CREATE TABLE audit_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  actor_id INTEGER,"
+    "  actor_role TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  subject_id INTEGER,"
+    "  borough_id INTEGER,"
+    "  detail TEXT NOT NULL DEFAULT '{}',"
+    "  request_id TEXT);"
+    "CREATE INDEX audit_log_actor ON audit_log(actor_id, id);"
+    "CREATE INDEX audit_log_subject ON audit_log(subject_id, id);"
+    "CREATE INDEX audit_log_borough ON audit_log(borough_id, id);"
+    "CREATE INDEX audit_log_action ON audit_log(action, id);"
+    "CREATE TABLE partnership_grants ("
+    "  id INTEGER PRIMARY KEY,"
+    "  grantee_id INTEGER NOT NULL REFERENCES users(id),"
+    "  learner_id INTEGER REFERENCES users(id),"
+    "  borough_id INTEGER REFERENCES boroughs(id),"
+    "  reason TEXT NOT NULL,"
+    "  granted_by INTEGER NOT NULL REFERENCES users(id),"
+    "  created_at TEXT NOT NULL,"
+    "  expires_at TEXT NOT NULL,"
+    "  revoked_at TEXT,"
+    "  revoked_by INTEGER REFERENCES users(id),"
+    "  CHECK ((learner_id IS NULL) <> (borough_id IS NULL)));"
+    "CREATE INDEX partnership_grants_grantee ON partnership_grants(grantee_id, expires_at);",
+    /* 8: SCORM 2004 global objectives per learner, shared by every package
+     * whose organisation has objectivesGlobalToSystem (docs/SCORM.md
+     * "Global objectives"): one row per objective id, the values the
+     * packages wrote (satisfied status, measure, scores, completion) as a
+     * JSON object checked by api_sequencing.c. */
+    "CREATE TABLE global_objectives ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  objective_id TEXT NOT NULL,"
+    "  data TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL,"
+    "  PRIMARY KEY (user_id, objective_id)) WITHOUT ROWID;",
 };
 
 int store_schema_version(void)
@@ -270,7 +391,12 @@ int store_schema_version(void)
     return (int)(sizeof migrations / sizeof migrations[0]);
 }
 
-static int migrate(sqlite3 *db, char *errbuf, size_t errlen)
+/* Brings db from its PRAGMA user_version to n by applying list[have..n-1],
+ * all in ONE transaction: a migration that fails leaves the database
+ * exactly as it was before this start (the previous Cairn still runs on
+ * it), never half-way between two versions. */
+static int migrate_list(sqlite3 *db, const char *const *list, int n,
+                        char *errbuf, size_t errlen)
 {
     sqlite3_stmt *st;
     int have = 0;
@@ -279,42 +405,125 @@ static int migrate(sqlite3 *db, char *errbuf, size_t errlen)
     if (sqlite3_step(st) == SQLITE_ROW)
         have = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    if (have > store_schema_version()) {
+    if (have > n) {
         snprintf(errbuf, errlen, "the database is at schema %d, newer than this "
-                 "Cairn (%d): upgrade Cairn", have, store_schema_version());
+                 "Cairn (%d): upgrade Cairn", have, n);
         return -EPROTO;
     }
-    for (int v = have; v < store_schema_version(); v++) {
+    if (have == n)
+        return 0;
+    char *msg = NULL;
+    /* Foreign keys are off for the whole run (the pragma cannot change
+     * inside a transaction), so a migration can rebuild a table others
+     * point at (SQLite's 12-step ALTER); foreign_key_check before COMMIT
+     * then refuses a run that left a dangling reference. */
+    int fk_on = 0;
+    if (sqlite3_prepare_v2(db, "PRAGMA foreign_keys", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            fk_on = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "cannot start the migrations: %s", msg ? msg : "unknown error");
+        sqlite3_free(msg);
+        if (fk_on)
+            sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+        return -EIO;
+    }
+    int v;
+    for (v = have; v < n; v++) {
         char setv[64];
         snprintf(setv, sizeof setv, "PRAGMA user_version = %d", v + 1);
-        char *msg = NULL;
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, setv, NULL, NULL, &msg) != SQLITE_OK ||
-            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-            snprintf(errbuf, errlen, "migration %d failed: %s", v + 1,
-                     msg ? msg : "unknown error");
-            sqlite3_free(msg);
-            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-            return -EIO;
-        }
-        log_info("store", "applied migration %d", v + 1);
+        if (sqlite3_exec(db, list[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, setv, NULL, NULL, &msg) != SQLITE_OK)
+            break;
     }
+    if (v == n && !msg && sqlite3_prepare_v2(db, "PRAGMA foreign_key_check", -1, &st,
+                                             NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            msg = sqlite3_mprintf("foreign key check: row %lld of %s points at a missing "
+                                  "row of %s", (long long)sqlite3_column_int64(st, 1),
+                                  (const char *)sqlite3_column_text(st, 0),
+                                  (const char *)sqlite3_column_text(st, 2));
+            v = n - 1;      /* blame the last one of the run */
+        }
+        sqlite3_finalize(st);
+    }
+    if (v < n || sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "migration %d failed: %s; the database is unchanged "
+                 "(schema %d)", v < n ? v + 1 : n, msg ? msg : "unknown error", have);
+        sqlite3_free(msg);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        if (fk_on)
+            sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+        return -EIO;
+    }
+    if (fk_on)
+        sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    log_info("store", "migrated the database from schema %d to %d", have, n);
     return 0;
 fail:
     snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
     return -EIO;
 }
 
+static int migrate(sqlite3 *db, char *errbuf, size_t errlen)
+{
+    return migrate_list(db, migrations, store_schema_version(), errbuf, errlen);
+}
+
+int store_migrate_file(const char *db_path, int upto, const char *const *extra, int n_extra,
+                       char *errbuf, size_t errlen)
+{
+    errbuf[0] = '\0';
+    int n = upto + n_extra;
+    if (upto < 0 || upto > store_schema_version() || n_extra < 0 || n > 4096) {
+        snprintf(errbuf, errlen, "no schema %d in this Cairn", upto);
+        return -EINVAL;
+    }
+    const char **list = calloc((size_t)n + 1, sizeof *list);
+    if (!list)
+        return -ENOMEM;
+    for (int i = 0; i < upto; i++)
+        list[i] = migrations[i];
+    for (int i = 0; i < n_extra; i++)
+        list[upto + i] = extra[i];
+    sqlite3 *db;
+    int r = -EIO;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+        snprintf(errbuf, errlen, "cannot open %s: %s", db_path, sqlite3_errmsg(db));
+    else if (sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL;",
+                          NULL, NULL, NULL) != SQLITE_OK)
+        snprintf(errbuf, errlen, "%s", sqlite3_errmsg(db));
+    else
+        r = migrate_list(db, list, n, errbuf, errlen);
+    sqlite3_close(db);
+    free(list);
+    return r;
+}
+
 /* ---- per-thread connections ---- */
 
-enum { STMT_CACHE = 96 };
+/* Statements are keyed by the address of their SQL text (a string
+ * literal at the call site), in an open-addressing table: a lookup is a
+ * hash and a probe or two, whatever the number of statements. */
+enum { STMT_CACHE = 1024 };   /* a power of two, well above the call sites */
 
 typedef struct conn {
     sqlite3 *db;
     struct { const char *sql; sqlite3_stmt *st; } cache[STMT_CACHE];
     int n;
 } conn;
+
+static size_t stmt_slot(const char *sql)
+{
+    uintptr_t h = (uintptr_t)sql;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 7) & (STMT_CACHE - 1);
+}
 
 static pthread_key_t g_conn_key;
 static pthread_once_t g_conn_once = PTHREAD_ONCE_INIT;
@@ -324,8 +533,8 @@ static void conn_free(void *p)
     conn *c = p;
     if (!c)
         return;
-    for (int i = 0; i < c->n; i++)
-        sqlite3_finalize(c->cache[i].st);
+    for (int i = 0; i < STMT_CACHE; i++)
+        sqlite3_finalize(c->cache[i].st);   /* NULL is a no-op */
     sqlite3_close(c->db);
     free(c);
 }
@@ -344,7 +553,7 @@ void store_set_durable(bool durable)
 
 static int conn_configure(sqlite3 *db)
 {
-    sqlite3_busy_timeout(db, 5000);
+    sqlite3_busy_timeout(db, DB_BUSY_TIMEOUT_MS);
     /* NORMAL in WAL mode survives a crash of the process; FULL also
      * survives a power cut, at the price of an fsync per transaction,
      * which the writer's group commit shares among many learners. */
@@ -377,6 +586,20 @@ static conn *conn_get(void)
     return c;
 }
 
+int db_open_private(sqlite3 **ret)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(g_db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK || conn_configure(db) != SQLITE_OK) {
+        log_error("store", "cannot open %s: %s", g_db_path,
+                  db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -EIO;
+    }
+    *ret = db;
+    return 0;
+}
+
 sqlite3 *db_conn(void)
 {
     conn *c = conn_get();
@@ -388,28 +611,28 @@ sqlite3_stmt *db_stmt(const char *sql)
     conn *c = conn_get();
     if (!c)
         return NULL;
-    for (int i = 0; i < c->n; i++) {
-        if (c->cache[i].sql == sql) {
-            sqlite3_reset(c->cache[i].st);
-            sqlite3_clear_bindings(c->cache[i].st);
-            return c->cache[i].st;
-        }
+    size_t i = stmt_slot(sql);
+    while (c->cache[i].sql && c->cache[i].sql != sql)
+        i = (i + 1) & (STMT_CACHE - 1);
+    if (c->cache[i].sql) {
+        sqlite3_reset(c->cache[i].st);
+        sqlite3_clear_bindings(c->cache[i].st);
+        return c->cache[i].st;
+    }
+    /* Kept at most half full so probes stay short; there are a few hundred
+     * call sites, so reaching this is a programming error: fail loudly. */
+    if (c->n >= STMT_CACHE / 2) {
+        log_error("store", "statement cache full (%d statements); raise STMT_CACHE", c->n);
+        return NULL;
     }
     sqlite3_stmt *st;
     if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         log_error("store", "prepare failed: %s (%.60s...)", sqlite3_errmsg(c->db), sql);
         return NULL;
     }
-    if (c->n < STMT_CACHE) {
-        c->cache[c->n].sql = sql;
-        c->cache[c->n].st = st;
-        c->n++;
-    } else {
-        /* A fixed cache that overflows is a programming error: say so, keep
-         * working with an uncached statement that leaks until thread exit
-         * rather than failing the request. */
-        log_error("store", "statement cache full; raise STMT_CACHE");
-    }
+    c->cache[i].sql = sql;
+    c->cache[i].st = st;
+    c->n++;
     return st;
 }
 

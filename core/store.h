@@ -32,8 +32,37 @@ void store_close(void);
 /* The schema version this build migrates to. */
 int store_schema_version(void);
 
+/* ---- operations: checks, backups, readiness (store_ops.c) ---- */
+/* Applies this build's migrations 1..upto, then the SQL scripts extra[0..
+ * n_extra-1] as the versions after upto, to the database file db_path
+ * (created if absent), pending ones in one transaction as store_open does.
+ * For tests (a database at an older schema; a migration that fails) and
+ * tools; does not touch the per-thread connections. */
+int store_migrate_file(const char *db_path, int upto, const char *const *extra, int n_extra,
+                       char *errbuf, size_t errlen);
+/* PRAGMA integrity_check and user_version of the database file db_path,
+ * opened read-only, no migration. ret_report gets "ok" or the problems
+ * found (caller frees). Returns 0 when the check passed, -EBADMSG when it
+ * did not, -EIO when the file cannot be read as a database. */
+int store_check_file(const char *db_path, char **ret_report, int *ret_version);
+/* A consistent copy of the database file src_path (live, other processes
+ * writing) into dest_path, which must not exist: SQLite's online backup
+ * of one read snapshot, so writers are not blocked. */
+int store_backup_file(const char *src_path, const char *dest_path, char *errbuf, size_t errlen);
+/* [[package_id, version], ...] of every package version recorded in the
+ * database file db_path (read-only). */
+int store_package_versions_file(const char *db_path, json_t **ret);
+/* Whether this thread's connection can take the write lock now (and the
+ * database is not read-only): 0, or -EIO with a reason for people. */
+int store_ready_check(char *reason, size_t len);
+/* Notifications waiting in the outbox. */
+int store_outbox_pending(int64_t *ret_n);
+
 /* ---- accounts ---- */
-typedef enum { ROLE_LEARNER = 0, ROLE_OFFICER = 1, ROLE_ADMIN = 2 } cairn_role;
+/* ROLE_PARTNERSHIP: partnership-wide, no borough; sees aggregate figures
+ * across boroughs and an individual's details only under a grant
+ * (store_dp.h, docs/API.md "Data protection"). */
+typedef enum { ROLE_LEARNER = 0, ROLE_OFFICER = 1, ROLE_ADMIN = 2, ROLE_PARTNERSHIP = 3 } cairn_role;
 const char *cairn_role_name(cairn_role r);
 int cairn_role_parse(const char *s, cairn_role *ret);
 
@@ -112,8 +141,6 @@ int store_packages_json(json_t **ret);
 /* ---- learning ---- */
 /* Training rows (docs/API.md "Training") for one learner: every package. */
 int store_training_json(int64_t user_id, json_t **ret);
-/* Learners visible to an officer: borough_id 0 means every borough. */
-int store_officer_learners_json(int64_t borough_id, json_t **ret);
 
 typedef struct cairn_attempt {
     int64_t id, registration_id, user_id, package_id, version_id;
@@ -133,15 +160,39 @@ int store_registration_ensure(int64_t user_id, int64_t package_id,
 /* Opens the SCO for a new session: continues the open attempt (its session
  * number goes up and the previous session's time is folded into the total)
  * or, when the last attempt was closed or none exists, starts a new one
- * against the package's current version. */
+ * against the package's current version. attempt_limit > 0: a new attempt
+ * beyond that many is refused with -EDQUOT (SCORM 2004 attemptLimit). */
 int store_attempt_launch(int64_t registration_id, const char *sco,
                          int64_t version_id, const char *new_token,
-                         cairn_attempt **ret);
+                         int attempt_limit, cairn_attempt **ret);
 /* The attempt by id (no side effects). Without with_cmi, ret->cmi is an
  * empty object: the commit path does not need the saved data. */
 int store_attempt_get(int64_t attempt_id, bool with_cmi, cairn_attempt **ret);
 /* {"ITEM": "completed"|...} for the table of contents. */
 int store_sco_statuses(int64_t registration_id, json_t **ret);
+/* {"ITEM": number of attempts} for every SCO launched in the registration. */
+int store_launched_scos(int64_t registration_id, json_t **ret);
+/* Who owns a registration, and of which package; -ENOENT when unknown. */
+int store_registration_owner(int64_t registration_id, int64_t *ret_user_id,
+                             int64_t *ret_package_id);
+/* SCORM 2004 sequencing state of a registration (docs/API.md "Sequencing
+ * state"): {"state", "rollup", "suspended_activity", "updated_at",
+ * "version_id"}; -ENOENT when none was saved. */
+int store_sequencing_get(int64_t registration_id, json_t **ret);
+/* Saves it, and makes the registration's status and the learner record
+ * follow the tree's rolled-up result (completion "completed", "incomplete",
+ * "not attempted" or "unknown"; success "passed", "failed" or "unknown").
+ * *ret_record_status is set when a learner record was written. */
+int store_sequencing_save(int64_t registration_id, int64_t version_id, const char *title,
+                          const char *state_json, const char *suspended_activity,
+                          const char *completion, const char *success, bool has_score,
+                          double score, const char **ret_record_status);
+/* The learner's SCORM 2004 global objectives (objectivesGlobalToSystem)
+ * whose ids are in the array ids: {"ID": {values...}}, empty when none. */
+int store_global_objectives_get(int64_t user_id, json_t *ids, json_t **ret);
+/* Merges updates ({"ID": {field: value}}, already checked) into the
+ * learner's global objectives, field by field, in one transaction. */
+int store_global_objectives_merge(int64_t user_id, json_t *updates);
 
 /* One validated learner commit, as the writer applies it. */
 typedef struct cairn_commit {

@@ -6,16 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const role_names[] = { "learner", "officer", "admin" };
+static const char *const role_names[] = { "learner", "officer", "admin", "partnership" };
+enum { N_ROLES = sizeof role_names / sizeof role_names[0] };
 
 const char *cairn_role_name(cairn_role r)
 {
-    return (unsigned)r < 3 ? role_names[r] : "learner";
+    return (unsigned)r < N_ROLES ? role_names[r] : "learner";
 }
 
 int cairn_role_parse(const char *s, cairn_role *ret)
 {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < (int)N_ROLES; i++) {
         if (s && strcmp(s, role_names[i]) == 0) {
             *ret = (cairn_role)i;
             return 0;

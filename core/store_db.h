@@ -9,8 +9,16 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+/* How long a connection waits for a lock before SQLITE_BUSY. */
+enum { DB_BUSY_TIMEOUT_MS = 5000 };
+
 /* The calling thread's connection, opened on first use; NULL on failure. */
 sqlite3 *db_conn(void);
+/* A new connection of its own, configured as the per-thread ones, for a
+ * read that outlives one request's call (a streamed export): it holds its
+ * own snapshot and never disturbs the thread's connection. The caller
+ * closes it with sqlite3_close. -EIO when it cannot be opened. */
+int db_open_private(sqlite3 **ret);
 /* A reset, cleared, cached statement for sql on this thread's connection. */
 sqlite3_stmt *db_stmt(const char *sql);
 /* Logs the connection's last error with what was being done; returns -EIO. */

@@ -20,6 +20,7 @@
  */
 #include "store.h"
 #include "store_db.h"
+#include "store_record.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -374,66 +375,6 @@ int store_training_json(int64_t user_id, json_t **ret)
     return 0;
 }
 
-int store_officer_learners_json(int64_t borough_id, json_t **ret)
-{
-    /* Every learner of the borough crossed with every package, in one pass:
-     * learners who have not started a module still appear, as "not started". */
-    sqlite3_stmt *st = db_stmt(
-        "SELECT " TRAINING_COLUMNS ", u.id, u.name, u.email, o.name, u.job_role"
-        " FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id"
-        " CROSS JOIN packages p"
-        " JOIN package_versions v ON v.package_id = p.id AND v.version = p.current_version"
-        " LEFT JOIN registrations r ON r.package_id = p.id AND r.user_id = u.id"
-        " LEFT JOIN learner_records lr ON lr.user_id = u.id AND lr.kind = 'elearning'"
-        "  AND lr.item_ref = p.identifier"
-        " WHERE u.role = 'learner' AND (?1 = 0 OR u.borough_id = ?1)"
-        " ORDER BY u.name, u.id, v.title, p.id");
-    sqlite3_stmt *no_pkg = db_stmt(
-        "SELECT u.id, u.name, u.email, o.name, u.job_role FROM users u"
-        " LEFT JOIN organisations o ON o.id = u.organisation_id"
-        " WHERE u.role = 'learner' AND (?1 = 0 OR u.borough_id = ?1)"
-        "  AND NOT EXISTS (SELECT 1 FROM packages WHERE current_version > 0)"
-        " ORDER BY u.name, u.id");
-    if (!st || !no_pkg)
-        return -EIO;
-    json_t *list = json_array(), *cur = NULL;
-    int64_t cur_id = 0;
-    int rc;
-    sqlite3_bind_int64(st, 1, borough_id);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t uid = sqlite3_column_int64(st, 11);
-        if (!cur || uid != cur_id) {
-            cur = json_pack("{sI ss ss so ss s[]}", "id", (json_int_t)uid,
-                "name", (const char *)sqlite3_column_text(st, 12),
-                "email", (const char *)sqlite3_column_text(st, 13),
-                "organisation", nullable_text(st, 14),
-                "job_role", (const char *)sqlite3_column_text(st, 15),
-                "modules");
-            json_array_append_new(list, cur);
-            cur_id = uid;
-        }
-        json_array_append_new(json_object_get(cur, "modules"), training_row(st));
-    }
-    sqlite3_reset(st);
-    /* With no packages imported the cross join is empty: list the learners. */
-    sqlite3_bind_int64(no_pkg, 1, borough_id);
-    while (rc == SQLITE_DONE && (rc = sqlite3_step(no_pkg)) == SQLITE_ROW)
-        json_array_append_new(list, json_pack("{sI ss ss so ss s[]}",
-            "id", (json_int_t)sqlite3_column_int64(no_pkg, 0),
-            "name", (const char *)sqlite3_column_text(no_pkg, 1),
-            "email", (const char *)sqlite3_column_text(no_pkg, 2),
-            "organisation", nullable_text(no_pkg, 3),
-            "job_role", (const char *)sqlite3_column_text(no_pkg, 4),
-            "modules"));
-    sqlite3_reset(no_pkg);
-    if (rc != SQLITE_DONE) {
-        json_decref(list);
-        return db_fail("officer learners");
-    }
-    *ret = list;
-    return 0;
-}
-
 /* ---- registrations and attempts ---- */
 
 int store_registration_ensure(int64_t user_id, int64_t package_id,
@@ -527,7 +468,7 @@ int store_attempt_get(int64_t attempt_id, bool with_cmi, cairn_attempt **ret)
 
 int store_attempt_launch(int64_t registration_id, const char *sco,
                          int64_t version_id, const char *new_token,
-                         cairn_attempt **ret)
+                         int attempt_limit, cairn_attempt **ret)
 {
     char now[24];
     db_now_iso(now);
@@ -553,6 +494,10 @@ int store_attempt_launch(int64_t registration_id, const char *sco,
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         r = db_fail("attempt lookup");
+        goto fail;
+    }
+    if (!open && attempt_limit > 0 && number >= attempt_limit) {
+        r = -EDQUOT;
         goto fail;
     }
     if (open) {
@@ -621,6 +566,27 @@ int store_sco_statuses(int64_t registration_id, json_t **ret)
     if (rc != SQLITE_DONE) {
         json_decref(map);
         return db_fail("sco statuses");
+    }
+    *ret = map;
+    return 0;
+}
+
+int store_launched_scos(int64_t registration_id, json_t **ret)
+{
+    sqlite3_stmt *st = db_stmt("SELECT sco, count(*) FROM sco_attempts"
+                               " WHERE registration_id = ? GROUP BY sco");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    json_t *map = json_object();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_object_set_new(map, (const char *)sqlite3_column_text(st, 0),
+                            json_integer(sqlite3_column_int64(st, 1)));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(map);
+        return db_fail("launched scos");
     }
     *ret = map;
     return 0;
@@ -734,9 +700,45 @@ static int record_completion(int64_t registration_id, const char *title,
     sqlite3_bind_text(st, 6, status, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 7, status_rank(status));
     int r = db_exec_stmt(st);
-    if (r == 0 && sqlite3_changes(db_conn()) > 0)
+    if (r == 0 && sqlite3_changes(db_conn()) > 0) {
         *ret_status = status;
+        /* completed or passed: the certificate, in the same transaction */
+        if (strcmp(status, "failed") != 0)
+            r = store_certificate_elearning_tx(registration_id);
+    }
     return r;
+}
+
+/* Replaces the SCO-based rollup by the activity tree's rolled-up result
+ * when the registration has a sequencing state (docs/SCORM.md
+ * "Sequencing"). Time spent stays the sum of the SCO attempts. */
+static int sequencing_rollup(int64_t registration_id, rollup *ru)
+{
+    static const char *const completion[] = { "completed", "incomplete", "not attempted" };
+    static const char *const success[] = { "passed", "failed" };
+    sqlite3_stmt *st = db_stmt("SELECT completion_status, success_status, score_scaled"
+                               " FROM sequencing_states WHERE registration_id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(st, 0);
+        const char *s = (const char *)sqlite3_column_text(st, 1);
+        /* Static strings: the row's text dies with the reset below. */
+        ru->completion = "not attempted";
+        for (size_t i = 0; c && i < 3; i++)
+            if (strcmp(c, completion[i]) == 0)
+                ru->completion = completion[i];
+        ru->success = "unknown";
+        for (size_t i = 0; s && i < 2; i++)
+            if (strcmp(s, success[i]) == 0)
+                ru->success = success[i];
+        ru->has_score = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        ru->score = ru->has_score ? sqlite3_column_double(st, 2) : 0;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail("sequencing rollup");
 }
 
 static int apply_commit(cairn_commit *c)
@@ -798,6 +800,9 @@ static int apply_commit(cairn_commit *c)
     rollup ru = { 0 };
     if ((r = rollup_registration(registration_id, c->sco_count, &ru)))
         goto out;
+    /* A sequenced package: the course result is the activity tree's. */
+    if ((r = sequencing_rollup(registration_id, &ru)) < 0)
+        goto out;
     st = db_stmt("UPDATE registrations SET completion_status = ?2, success_status = ?3,"
                  " score_scaled = ?4, total_time_cs = ?5, last_visit = ?6 WHERE id = ?1");
     if (!st) {
@@ -829,13 +834,14 @@ int store_commit_batch(cairn_commit **commits, size_t n)
             commits[i]->result = r;
         return r;
     }
-    sqlite3 *db = db_conn();
+    /* Prepared once per connection (db_stmt): sqlite3_exec would parse
+     * and compile each of these for every commit of the batch. */
     for (size_t i = 0; i < n; i++) {
-        sqlite3_exec(db, "SAVEPOINT one", NULL, NULL, NULL);
+        db_exec_stmt(db_stmt("SAVEPOINT one"));
         commits[i]->result = apply_commit(commits[i]);
         if (commits[i]->result)
-            sqlite3_exec(db, "ROLLBACK TO one", NULL, NULL, NULL);
-        sqlite3_exec(db, "RELEASE one", NULL, NULL, NULL);
+            db_exec_stmt(db_stmt("ROLLBACK TO one"));
+        db_exec_stmt(db_stmt("RELEASE one"));
     }
     if ((r = db_commit())) {
         db_rollback();
@@ -843,4 +849,245 @@ int store_commit_batch(cairn_commit **commits, size_t n)
             commits[i]->result = r;
     }
     return r;
+}
+
+/* ---- sequencing state (SCORM 2004) ---- */
+
+int store_sequencing_get(int64_t registration_id, json_t **ret)
+{
+    sqlite3_stmt *st = db_stmt("SELECT state, suspended_activity, completion_status,"
+                               " success_status, score_scaled, updated_at, version_id"
+                               " FROM sequencing_states WHERE registration_id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? -ENOENT : db_fail("sequencing state");
+    }
+    json_t *state = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+    json_t *out = json_pack("{so s{so so so} so ss sI}",
+        "state", state ? state : json_null(),
+        "rollup", "completion_status", nullable_text(st, 2),
+        "success_status", nullable_text(st, 3),
+        "score_scaled", sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null()
+                        : json_real(sqlite3_column_double(st, 4)),
+        "suspended_activity", nullable_text(st, 1),
+        "updated_at", (const char *)sqlite3_column_text(st, 5),
+        "version_id", (json_int_t)sqlite3_column_int64(st, 6));
+    sqlite3_reset(st);
+    if (!out)
+        return -ENOMEM;
+    *ret = out;
+    return 0;
+}
+
+int store_sequencing_save(int64_t registration_id, int64_t version_id, const char *title,
+                          const char *state_json, const char *suspended_activity,
+                          const char *completion, const char *success, bool has_score,
+                          double score, const char **ret_record_status)
+{
+    char now[24];
+    db_now_iso(now);
+    int r = db_begin();
+    if (r)
+        return r;
+    char *was_completion = NULL, *was_success = NULL;
+    sqlite3_stmt *st = db_stmt("SELECT completion_status, success_status FROM registrations"
+                               " WHERE id = ?");
+    if (!st) {
+        r = -EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, registration_id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_reset(st);
+        r = -ENOENT;
+        goto out;
+    }
+    was_completion = db_text(st, 0);
+    was_success = db_text(st, 1);
+    sqlite3_reset(st);
+
+    st = db_stmt("INSERT INTO sequencing_states (registration_id, version_id, state,"
+                 " suspended_activity, completion_status, success_status, score_scaled,"
+                 " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                 " ON CONFLICT (registration_id) DO UPDATE SET version_id = excluded.version_id,"
+                 "  state = excluded.state, suspended_activity = excluded.suspended_activity,"
+                 "  completion_status = excluded.completion_status,"
+                 "  success_status = excluded.success_status,"
+                 "  score_scaled = excluded.score_scaled, updated_at = excluded.updated_at");
+    if (!st) {
+        r = -EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, registration_id);
+    sqlite3_bind_int64(st, 2, version_id);
+    sqlite3_bind_text(st, 3, state_json, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, suspended_activity, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, completion, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, success, -1, SQLITE_STATIC);
+    if (has_score)
+        sqlite3_bind_double(st, 7, score);
+    sqlite3_bind_text(st, 8, now, -1, SQLITE_STATIC);
+    if ((r = db_exec_stmt(st)))
+        goto out;
+
+    /* The registration and the learner record follow the tree's result;
+     * the time spent is still the sum over the SCO attempts. */
+    rollup ru = { 0 };
+    st = db_stmt("SELECT count(DISTINCT sco) FROM sco_attempts WHERE registration_id = ?");
+    int scos = 0;
+    if (st) {
+        sqlite3_bind_int64(st, 1, registration_id);
+        scos = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        sqlite3_reset(st);
+    }
+    if ((r = rollup_registration(registration_id, scos, &ru)) ||
+        (r = sequencing_rollup(registration_id, &ru)))
+        goto out;
+    st = db_stmt("UPDATE registrations SET completion_status = ?2, success_status = ?3,"
+                 " score_scaled = ?4, last_visit = ?5 WHERE id = ?1");
+    if (!st) {
+        r = -EIO;
+        goto out;
+    }
+    sqlite3_bind_int64(st, 1, registration_id);
+    sqlite3_bind_text(st, 2, ru.completion, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, ru.success, -1, SQLITE_STATIC);
+    if (ru.has_score)
+        sqlite3_bind_double(st, 4, ru.score);
+    sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+    if ((r = db_exec_stmt(st)))
+        goto out;
+    r = record_completion(registration_id, title, &ru, was_completion, was_success,
+                          ret_record_status);
+out:
+    if (r == 0)
+        r = db_commit();
+    if (r)
+        db_rollback();
+    free(was_completion);
+    free(was_success);
+    return r;
+}
+
+/* ---- global objectives (SCORM 2004 objectivesGlobalToSystem) ---- */
+
+int store_global_objectives_get(int64_t user_id, json_t *ids, json_t **ret)
+{
+    json_t *out = json_object();
+    if (!out)
+        return -ENOMEM;
+    sqlite3_stmt *st = db_stmt("SELECT data FROM global_objectives"
+                               " WHERE user_id = ? AND objective_id = ?");
+    if (!st) {
+        json_decref(out);
+        return -EIO;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(ids, i, v) {
+        const char *id = json_string_value(v);
+        if (!id)
+            continue;
+        sqlite3_bind_int64(st, 1, user_id);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            json_t *data = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+            if (json_is_object(data))
+                json_object_set_new(out, id, data);
+            else
+                json_decref(data);
+        }
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            json_decref(out);
+            return db_fail("global objective");
+        }
+    }
+    *ret = out;
+    return 0;
+}
+
+int store_global_objectives_merge(int64_t user_id, json_t *updates)
+{
+    char now[24];
+    db_now_iso(now);
+    int r = db_begin();
+    if (r)
+        return r;
+    const char *id;
+    json_t *fields;
+    json_object_foreach(updates, id, fields) {
+        sqlite3_stmt *st = db_stmt("SELECT data FROM global_objectives"
+                                   " WHERE user_id = ? AND objective_id = ?");
+        if (!st) {
+            r = -EIO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, user_id);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        json_t *data = NULL;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            data = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+        sqlite3_reset(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            json_decref(data);
+            r = db_fail("global objective");
+            break;
+        }
+        if (!json_is_object(data)) {
+            json_decref(data);
+            data = json_object();
+        }
+        char *text = NULL;
+        if (!data || json_object_update(data, fields) ||
+            !(text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS))) {
+            json_decref(data);
+            r = -ENOMEM;
+            break;
+        }
+        json_decref(data);
+        st = db_stmt("INSERT INTO global_objectives (user_id, objective_id, data, updated_at)"
+                     " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, objective_id)"
+                     " DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at");
+        if (!st) {
+            free(text);
+            r = -EIO;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, user_id);
+        sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+        r = db_exec_stmt(st);
+        free(text);
+        if (r)
+            break;
+    }
+    if (r == 0)
+        r = db_commit();
+    if (r)
+        db_rollback();
+    return r;
+}
+
+int store_registration_owner(int64_t registration_id, int64_t *ret_user_id,
+                             int64_t *ret_package_id)
+{
+    sqlite3_stmt *st = db_stmt("SELECT user_id, package_id FROM registrations WHERE id = ?");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, registration_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *ret_user_id = sqlite3_column_int64(st, 0);
+        *ret_package_id = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : db_fail("registration owner");
 }

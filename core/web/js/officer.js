@@ -1,34 +1,54 @@
-// Learners of the officer's borough (all boroughs for an admin) and the state
-// of each module, with a filter by name or email.
+// Learners of the officer's borough (all boroughs for an admin, or one):
+// filtered, sorted and paged by the server (GET /api/officer/learners), with
+// the filters in the page's URL so a view can be bookmarked, and an "Export
+// CSV" link for the same list. Each learner's modules are shown as columns.
 import {
   apiFetch,
   el,
+  formatDate,
   formatScore,
   initComponents,
   moduleNames,
   renderHeader,
   requireUser,
+  showErrors,
   showProblem,
   stateTag,
 } from './common.js';
+import { exportHref, fieldFor, fillForm, pageParams, rangeText, showPages, sortableHeader } from './list-view.js';
 
 initComponents();
+
+const PARAMS = ['q', 'status', 'organisation', 'job_role', 'group', 'package', 'course', 'registered_from',
+  'registered_to', 'completed_from', 'completed_to', 'borough', 'sort', 'order', 'limit', 'offset'];
+const DEFAULTS = { sort: 'name', order: 'asc' };
 
 const loading = document.getElementById('loading');
 const area = document.getElementById('learners');
 const head = document.getElementById('learners-head');
 const body = document.getElementById('learners-body');
 const caption = document.getElementById('learners-caption');
+const form = document.getElementById('filters');
 const filterInput = document.getElementById('filter');
 const filterCount = document.getElementById('filter-count');
 const summaryHost = document.querySelector('[data-error-summary]');
+const params = pageParams(PARAMS);
 
-let rows = []; // [{row, text}] for filtering
+let rows = []; // [{row, text}] for narrowing the page as the filter is typed
+let answer = null;
 
-// organisation may come as {id, name}, a plain name, or null.
-function nameOf(value) {
-  if (!value) return '';
-  return typeof value === 'object' ? value.name || '' : String(value);
+const STATUS = {
+  overdue: ['Overdue', 'govuk-tag--red'],
+  expiring: ['Expiring soon', 'govuk-tag--orange'],
+  not_started: ['Not started', 'govuk-tag--grey'],
+  in_progress: ['In progress', 'govuk-tag--blue'],
+  compliant: ['Compliant', 'govuk-tag--green'],
+  none: ['Nothing required', 'govuk-tag--grey'],
+};
+
+function statusTag(status) {
+  const [text, colour] = STATUS[status] || [status || 'Unknown', 'govuk-tag--grey'];
+  return el('strong', { class: `govuk-tag ${colour}` }, text);
 }
 
 // For the filter: lower case, accents removed ("Zoë" matches "zoe").
@@ -48,10 +68,6 @@ function moduleColumns(learners) {
   return [...modules.keys()].map((id) => ({ id, title: names.get(id) }));
 }
 
-function header(text) {
-  return el('th', { scope: 'col', class: 'govuk-table__header' }, text);
-}
-
 function cell(...children) {
   return el('td', { class: 'govuk-table__cell cairn-wrap' }, ...children);
 }
@@ -67,11 +83,14 @@ function moduleCell(module) {
 function render(learners) {
   const columns = moduleColumns(learners);
   head.replaceChildren(
-    header('Name'),
-    header('Email'),
-    header('Organisation'),
-    header('Job role'),
-    ...columns.map((c) => header(c.title)),
+    sortableHeader('Name', 'name', params, DEFAULTS),
+    sortableHeader('Email', null, params, DEFAULTS),
+    sortableHeader('Organisation', 'organisation', params, DEFAULTS),
+    sortableHeader('Job role', null, params, DEFAULTS),
+    ...columns.map((c) => sortableHeader(c.title, null, params, DEFAULTS)),
+    sortableHeader('Status', 'status', params, DEFAULTS),
+    sortableHeader('Required training in date', null, params, DEFAULTS),
+    sortableHeader('Last activity', 'last_activity', params, DEFAULTS),
   );
 
   const fragment = document.createDocumentFragment();
@@ -80,43 +99,85 @@ function render(learners) {
     const row = el(
       'tr',
       { class: 'govuk-table__row' },
-      el('th', { scope: 'row', class: 'govuk-table__header cairn-wrap' }, learner.name || ''),
+      el('th', { scope: 'row', class: 'govuk-table__header cairn-wrap' },
+        el('a', { class: 'govuk-link', href: `/learner.html?id=${encodeURIComponent(learner.id)}` },
+          learner.name || `Learner ${learner.id}`)),
       cell(learner.email || ''),
-      cell(nameOf(learner.organisation)),
+      cell(learner.organisation || ''),
       cell(learner.job_role || ''),
       ...columns.map((c) => moduleCell(byPackage.get(c.id))),
+      cell(statusTag(learner.status)),
+      cell(learner.required ? `${learner.in_date} of ${learner.required}` : 'None'),
+      cell(learner.last_activity ? formatDate(learner.last_activity) : 'Never'),
     );
     fragment.append(row);
     return { row, text: fold(`${learner.name || ''} ${learner.email || ''}`) };
   });
   body.replaceChildren(fragment);
-  applyFilter();
+  narrow();
 }
 
-function applyFilter() {
+// Narrows the rows of this page to those matching what is typed.
+function narrow() {
   const words = fold(filterInput.value.trim()).split(/\s+/).filter(Boolean);
+  const applied = fold(params.get('q') || '');
   let shown = 0;
   for (const { row, text } of rows) {
     const match = words.every((w) => text.includes(w));
     row.hidden = !match;
     if (match) shown += 1;
   }
-  const total = rows.length;
-  const noun = total === 1 ? 'learner' : 'learners';
-  filterCount.textContent = words.length ? `Showing ${shown} of ${total} ${noun}` : `${total} ${noun}`;
+  const noun = rows.length === 1 ? 'learner' : 'learners';
+  filterCount.textContent = words.length && fold(filterInput.value.trim()) !== applied
+    ? `Showing ${shown} of ${rows.length} ${noun}`
+    : rangeText(answer, 'learner', 'learners');
 }
 
 let filterTimer = 0;
 filterInput.addEventListener('input', () => {
   clearTimeout(filterTimer);
-  filterTimer = setTimeout(applyFilter, 150);
+  filterTimer = setTimeout(narrow, 150);
 });
+
+function option(value, text) {
+  return el('option', { value: String(value) }, text);
+}
+
+// The choices of the selects: organisations, modules, courses, boroughs.
+async function fillChoices(user) {
+  const [boroughs, packages, courses] = await Promise.all([
+    apiFetch('/api/boroughs').catch(() => []),
+    apiFetch('/api/packages').catch(() => ({ packages: [] })),
+    apiFetch('/api/courses').catch(() => ({ courses: [] })),
+  ]);
+  const organisation = document.getElementById('organisation');
+  const mine = (boroughs || []).filter((b) => user.role === 'admin' || b.id === (user.borough && user.borough.id));
+  for (const b of mine) {
+    const group = mine.length > 1 ? el('optgroup', { label: b.name }) : organisation;
+    for (const o of b.organisations || []) group.append(option(o.id, o.name));
+    if (group !== organisation) organisation.append(group);
+  }
+  const names = moduleNames((packages && packages.packages || []).map((p) => ({ ...p, package_id: p.id })));
+  for (const p of (packages && packages.packages) || []) document.getElementById('package').append(option(p.id, names.get(p.id)));
+  for (const c of (courses && courses.courses) || []) {
+    document.getElementById('course').append(option(c.id, c.level ? `${c.title} (Level ${c.level})` : c.title));
+  }
+  if (user.role === 'admin') {
+    const select = document.getElementById('borough');
+    for (const b of boroughs || []) select.append(option(b.id, b.name));
+    document.getElementById('borough-group').hidden = false;
+  }
+  fillForm(form, params);
+}
 
 async function main() {
   const user = await requireUser(['officer', 'admin']);
   renderHeader(user);
+  fillForm(form, params);
+  await fillChoices(user);
+  document.getElementById('export').href = exportHref('/api/officer/learners', params);
   try {
-    const answer = await apiFetch('/api/officer/learners');
+    answer = await apiFetch(`/api/officer/learners?${params}`);
     const learners = (answer && answer.learners) || [];
     const boroughCaption = document.getElementById('borough-caption');
     boroughCaption.textContent = answer && answer.borough ? answer.borough.name : 'All boroughs';
@@ -125,15 +186,22 @@ async function main() {
       answer && answer.borough ? `Learners in ${answer.borough.name} and their training` : 'Learners in all boroughs and their training';
 
     loading.hidden = true;
+    area.hidden = false;
+    showPages(document.getElementById('pager'), answer, params, 'learners');
     if (learners.length === 0) {
-      area.replaceChildren(el('p', { class: 'govuk-body' }, 'Nobody has an account yet.'));
-      area.hidden = false;
+      const filtered = [...params.keys()].some((k) => !['sort', 'order', 'limit', 'offset'].includes(k));
+      document.querySelector('#learners .cairn-table-scroll').hidden = true;
+      filterCount.textContent = filtered ? 'No learners match these filters.' : 'Nobody has an account yet.';
       return;
     }
     render(learners);
-    area.hidden = false;
   } catch (error) {
     loading.hidden = true;
+    const id = error.status === 422 ? fieldFor(form, error.field) : null;
+    if (id) {
+      showErrors(form, summaryHost, [{ field: id, text: error.message }]);
+      return;
+    }
     showProblem(summaryHost, `The list of learners could not be loaded. ${error.message}`, {
       link: { href: location.pathname, text: 'Try again' },
     });

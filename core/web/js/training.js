@@ -79,6 +79,7 @@ function card(module, index, names) {
 async function main() {
   const user = await requireUser(['learner', 'officer', 'admin']);
   renderHeader(user);
+  showFeedbackNotice();
   const who = document.getElementById('who');
   const where = [user.organisation && user.organisation.name, user.borough && user.borough.name].filter(Boolean);
   who.textContent = where.join(', ');
@@ -162,6 +163,27 @@ async function showContacts() {
   });
   document.getElementById('contacts').replaceChildren(...rows);
   document.getElementById('contacts-section').hidden = false;
+}
+
+/** "You have N evaluations to complete", linking to /feedback.html; nothing when none. */
+async function showFeedbackNotice() {
+  let answer;
+  try {
+    answer = await apiFetch('/api/me/feedback');
+  } catch {
+    return; // the page works without it
+  }
+  const n = ((answer && answer.awaiting) || []).length;
+  if (n === 0) return;
+  const banner = el('div', { class: 'govuk-notification-banner', role: 'region', 'aria-labelledby': 'feedback-notice-title', id: 'feedback-notice' },
+    el('div', { class: 'govuk-notification-banner__header' },
+      el('h2', { class: 'govuk-notification-banner__title', id: 'feedback-notice-title' }, 'Feedback')),
+    el('div', { class: 'govuk-notification-banner__content' },
+      el('p', { class: 'govuk-notification-banner__heading' },
+        `You have ${n === 1 ? '1 evaluation' : `${n} evaluations`} to complete. `,
+        el('a', { class: 'govuk-notification-banner__link', href: '/feedback.html' }, 'Give feedback'))));
+  // GOV.UK puts a notification banner just before the heading (and its caption).
+  (document.getElementById('who') || document.querySelector('main h1')).before(banner);
 }
 
 main().catch((error) => {

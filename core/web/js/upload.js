@@ -57,6 +57,9 @@ async function loadPackages() {
           el('td', { class: 'govuk-table__cell cairn-wrap' }, p.version == null ? '' : String(p.version)),
           el('td', { class: 'govuk-table__cell govuk-table__cell--numeric' }, String(p.sco_count ?? '')),
           el('td', { class: 'govuk-table__cell' }, formatDateTime(p.imported_at)),
+          el('td', { class: 'govuk-table__cell' },
+            el('a', { class: 'govuk-link', href: `/analytics.html?package=${encodeURIComponent(p.id)}` },
+              'Question analytics', el('span', { class: 'govuk-visually-hidden' }, ` for ${p.title || p.identifier || ''}`))),
         ),
       ),
     );
