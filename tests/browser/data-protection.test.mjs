@@ -70,7 +70,7 @@ describe('data protection pages', () => {
   });
 
   test('an admin grants access (errors first), the partnership user sees the learner, the admin revokes it', async () => {
-    await as(admin, /\/officer\.html/);
+    await as(admin, /\/dashboard\.html/);
     await page.goto(`${srv.url}/partnership.html`);
     await page.getByRole('heading', { name: 'Grants to partnership users' }).waitFor();
     assert.deepEqual(await axe(), []);
@@ -113,7 +113,7 @@ describe('data protection pages', () => {
   });
 
   test('an officer reads their borough\'s audit log', async () => {
-    await as(officer, /\/officer\.html/);
+    await as(officer, /\/dashboard\.html/);
     await page.getByRole('link', { name: 'Audit log' }).click();
     await page.waitForURL(/\/audit\.html/);
     const row = page.locator('#audit-body tr', { hasText: 'Priya Shah' }).first();

@@ -150,7 +150,8 @@ describe('learner journey: register, pass golf 1.2, officer sees it', () => {
     await page.getByRole('navigation', { name: 'Menu' }).getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/login\.html/);
     const officer = srv.account('officer', 'leics');
-    await signIn(page, srv.url, officer.email, officer.password, /\/officer\.html$/);
+    await signIn(page, srv.url, officer.email, officer.password, /\/dashboard\.html$/);
+    await page.locator('[data-cairn-nav]').getByRole('link', { name: 'Learners' }).click();
     await page.getByRole('heading', { name: 'Learners', level: 1 }).waitFor();
     const table = page.locator('#learners-table');
     await table.waitFor();
@@ -180,7 +181,8 @@ describe('learner journey: register, pass golf 1.2, officer sees it', () => {
   test('the other borough\'s officer does not see the learner', async () => {
     await page.context().clearCookies();
     const officer = srv.account('officer', 'hollowfield');
-    await signIn(page, srv.url, officer.email, officer.password, /\/officer\.html$/);
+    await signIn(page, srv.url, officer.email, officer.password, /\/dashboard\.html$/);
+    await page.goto(`${srv.url}/officer.html`);
     await page.locator('#learners-table, #learners p').first().waitFor();
     assert.equal(await page.getByText(learner.email).count(), 0);
     assert.equal(await page.getByText(learner.name).count(), 0);

@@ -71,6 +71,8 @@ after(async () => {
 describe('the officer', () => {
   before(async () => {
     await signIn(page, srv.url, officerAccount.email, officerAccount.password);
+    await page.locator('[data-cairn-nav]').getByRole('link', { name: 'Learners' }).click();
+    await page.waitForURL(/\/officer\.html/);
   });
 
   test('opens the learner from the list and sees their e-learning and attendance', async () => {
@@ -88,6 +90,11 @@ describe('the officer', () => {
     assert.equal(await page.getByRole('link', { name: /Give feedback/ }).count(), 0, 'feedback is the learner\'s');
     assert.match(await page.locator('#pathway-summary').innerText(), /^1 of 6 pathway courses done/);
     assert.equal(await page.locator('progress').getAttribute('value'), '1');
+    // hollowfield's report_columns for a sports coach
+    await page.getByRole('heading', { name: 'Borough details', level: 2 }).waitFor();
+    const rows = page.locator('#report-columns .govuk-summary-list__row');
+    assert.deepEqual(await rows.locator('dt').allInnerTexts(), ['Competence Matters group', 'Sample pathway']);
+    assert.deepEqual(await rows.locator('dd').allInnerTexts(), ['A', 'Sports Instructor']);
   });
 
   test('an empty form shows every problem in the error summary', async () => {

@@ -17,7 +17,8 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 
 /**
  * Launches chromium with a fresh profile folder. opts go to
- * launchPersistentContext (viewport, bypassCSP...). Returns
+ * launchPersistentContext (viewport, bypassCSP, timezoneId: the browser
+ * runs in the machine's zone, UTC here, unless given one). Returns
  * {context, page, close()}; close() also removes the profile.
  */
 export async function launchBrowser(opts = {}) {
@@ -68,7 +69,7 @@ export function watch(page, problems = []) {
 }
 
 /** Signs in on login.html like a person and waits for the page it leads to. */
-export async function signIn(page, baseUrl, email, password, landing = /\/(training|officer)\.html/) {
+export async function signIn(page, baseUrl, email, password, landing = /\/(training|dashboard)\.html/) {
   await page.goto(`${baseUrl}/login.html`);
   await page.getByLabel('Email address').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);

@@ -6,6 +6,7 @@
 // textContent or DOM methods, never innerHTML.
 
 import { initAll, ErrorSummary, ServiceNavigation } from '/assets/govuk/govuk-frontend.min.js';
+import { LONDON, londonClock } from './london-time.js';
 
 // ---------------------------------------------------------------------------
 // API calls
@@ -137,7 +138,8 @@ export async function apiFetch(path, { method = 'GET', json, body, headers = {},
 
 /** Where a user lands after signing in. */
 export function homeFor(user) {
-  return user && (user.role === 'officer' || user.role === 'admin') ? '/officer.html' : '/training.html';
+  if (user && user.role === 'partnership') return '/partnership.html';
+  return user && (user.role === 'officer' || user.role === 'admin') ? '/dashboard.html' : '/training.html';
 }
 
 /**
@@ -205,12 +207,27 @@ export function renderHeader(user, current = location.pathname) {
 
   const links =
     user.role === 'learner'
-      ? [['/training.html', 'My training'], ['/courses.html', 'Courses']]
+      ? [
+          ['/training.html', 'My training'],
+          ['/record.html', 'My record'],
+          ['/courses.html', 'Courses'],
+          ['/messages.html', 'Messages'],
+        ]
+      : user.role === 'partnership'
+      ? [['/partnership.html', 'Partnership figures']]
       : [
+          ['/dashboard.html', 'Dashboard'],
           ['/officer.html', 'Learners'],
+          ['/records.html', 'Records'],
           ['/sessions.html', 'Sessions'],
+          ['/tna.html', 'Training needs'],
+          ['/feedback-summary.html', 'Feedback'],
+          ['/charges.html', 'Charges'],
+          ['/import.html', 'Import records'],
+          ['/messages.html', 'Messages'],
           ['/upload.html', 'Upload a module'],
-          ...(user.role === 'admin' ? [['/admin.html', 'Plugins']] : []),
+          ['/audit.html', 'Audit log'],
+          ...(user.role === 'admin' ? [['/admin.html', 'Plugins'], ['/partnership.html', 'Partnership']] : []),
         ];
 
   for (const [href, text] of links) {
@@ -293,19 +310,22 @@ export function moduleNames(modules) {
   return names;
 }
 
-const weekdayFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'long' });
-const dayMonthYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
+const weekdayFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: LONDON });
+const dayMonthYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: LONDON });
 
-/** "Friday 4 December 2026" (GOV.UK style: no comma). */
+/** "Friday 4 December 2026" (GOV.UK style: no comma), the day in London. */
 export function formatDay(date) {
   return `${weekdayFormat.format(date)} ${dayMonthYear.format(date)}`;
 }
 
-/** "Monday 2 March 2026, 9:30am to 3:30pm" (both ends shown when they differ in day). */
+/**
+ * "Monday 2 March 2026, 9:30am to 3:30pm" in London (both ends shown when
+ * they differ in London's day).
+ */
 export function formatSpan(startsAt, endsAt) {
   const start = new Date(startsAt);
   const end = new Date(endsAt);
-  if (start.toDateString() === end.toDateString())
+  if (londonClock(start)?.date === londonClock(end)?.date)
     return `${formatDay(start)}, ${formatTime(start)} to ${formatTime(end)}`;
   return `${formatDay(start)}, ${formatTime(start)} to ${formatDay(end)}, ${formatTime(end)}`;
 }
@@ -371,7 +391,9 @@ export function formatDuration(seconds) {
   return `${plural(hours, 'hour', 'hours')} ${plural(minutes, 'minute', 'minutes')}`;
 }
 
-const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' });
+// Every date and time below is London's (london-time.js), whatever the
+// browser's own time zone.
+const dateFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: LONDON });
 
 function parseDate(iso) {
   if (!iso) return null;
@@ -379,16 +401,18 @@ function parseDate(iso) {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** "3 May 2025" (local time), or '' for no date. */
+/** "3 May 2025" (the day in London), or '' for no date. */
 export function formatDate(iso) {
   const date = parseDate(iso);
   return date ? dateFormat.format(date) : '';
 }
 
-/** "7:45pm", "midday", "midnight" (GOV.UK style). */
+/** "7:45pm", "midday", "midnight" (GOV.UK style), London's clock. */
 export function formatTime(date) {
-  const h = date.getHours();
-  const m = date.getMinutes();
+  const clock = londonClock(date);
+  if (!clock) return '';
+  const h = clock.hour;
+  const m = clock.minute;
   if (m === 0 && h === 12) return 'midday';
   if (m === 0 && h === 0) return 'midnight';
   const hour12 = h % 12 === 0 ? 12 : h % 12;
@@ -399,8 +423,8 @@ export function formatTime(date) {
 export function formatDateTime(iso, now = new Date()) {
   const date = parseDate(iso);
   if (!date) return '';
-  const startOfDay = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
-  const days = Math.round((startOfDay(now) - startOfDay(date)) / 86400000);
+  // whole days between London's calendar dates
+  const days = Math.round((Date.parse(londonClock(now).date) - Date.parse(londonClock(date).date)) / 86400000);
   const day = days === 0 ? 'Today' : days === 1 ? 'Yesterday' : dateFormat.format(date);
   return `${day} at ${formatTime(date)}`;
 }
@@ -505,4 +529,43 @@ export function showProblem(host, text, { title = 'There is a problem', link = n
   );
   host.replaceChildren(summary);
   new ErrorSummary(summary);
+}
+
+// ---------------------------------------------------------------------------
+// Paged lists (docs/API.md "Paging"): the page's own URL carries ?limit=,
+// ?after= or ?before=, so Back and bookmarks work.
+// ---------------------------------------------------------------------------
+
+/** The page's paging parameters, to pass on to the API ("" when none). */
+export function pageQuery(search = location.search) {
+  const here = new URLSearchParams(search);
+  const out = new URLSearchParams();
+  for (const key of ['limit', 'after', 'before']) {
+    if (here.get(key)) out.set(key, here.get(key));
+  }
+  const text = out.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * Fills a GOV.UK pagination nav (its .govuk-pagination__prev and __next
+ * blocks each hold one link) from a list answer's "previous" and "next"
+ * cursors; hides what does not apply.
+ */
+export function showPager(nav, answer) {
+  const limit = new URLSearchParams(location.search).get('limit');
+  const link = (key, cursor) => {
+    const q = new URLSearchParams();
+    if (limit) q.set('limit', limit);
+    q.set(key, cursor);
+    return `${location.pathname}?${q}`;
+  };
+  const prev = nav.querySelector('.govuk-pagination__prev');
+  const next = nav.querySelector('.govuk-pagination__next');
+  const answerOr = answer || {};
+  prev.hidden = !answerOr.previous;
+  next.hidden = !answerOr.next;
+  if (answerOr.previous) prev.querySelector('a').href = link('before', answerOr.previous);
+  if (answerOr.next) next.querySelector('a').href = link('after', answerOr.next);
+  nav.hidden = !answerOr.previous && !answerOr.next;
 }

@@ -1,9 +1,15 @@
-// Wall-clock times in Europe/London, whatever the browser's own time zone:
-// officers enter session dates as London dates and times, and the API
-// takes and gives UTC ("2026-03-02T09:30:00Z", docs/API.md).
+// Wall-clock times in Europe/London, whatever the browser's own time zone.
+// Learners and officers are in England: a session must read the same on a
+// laptop set to another zone as in the email and the calendar invitation.
+// The API takes and gives UTC ("2026-03-02T09:30:00Z", docs/API.md); every
+// page shows and reads dates and times through this file (common.js's
+// formatDay/formatSpan/formatTime/formatDate/formatDateTime use it, the
+// officer's session form converts with londonToUtc/utcToLondon).
+
+export const LONDON = 'Europe/London';
 
 const parts = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+  timeZone: LONDON, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
   hour: '2-digit', minute: '2-digit', second: '2-digit',
 });
 
@@ -12,6 +18,22 @@ function wallClock(ms) {
   const p = Object.fromEntries(parts.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute),
     Number(p.second));
+}
+
+/**
+ * The London wall clock at a Date (or anything new Date() takes):
+ * {date: "YYYY-MM-DD", hour, minute}, or null for an invalid date.
+ */
+export function londonClock(when) {
+  const ms = new Date(when).getTime();
+  if (Number.isNaN(ms)) return null;
+  const w = new Date(wallClock(ms));
+  return { date: w.toISOString().slice(0, 10), hour: w.getUTCHours(), minute: w.getUTCMinutes() };
+}
+
+/** Today's date in London, "YYYY-MM-DD". */
+export function londonToday(now = new Date()) {
+  return londonClock(now).date;
 }
 
 /**
