@@ -12,6 +12,7 @@
 #include "api.h"
 #include "audit.h"
 #include "compliance.h"
+#include "report_columns.h"
 #include "store_compliance.h"
 #include "store_lists.h"
 
@@ -249,6 +250,9 @@ typedef struct csv_stream {
     store_rows *rows;           /* owned */
     const csv_column *cols;
     int ncols;
+    json_t *extra;              /* owned, may be NULL: the plugins' report columns
+                                 * [{"key","label"}] after cols; row[0] is the
+                                 * learner's id (report_columns.h) */
     char *buf;                  /* owned: pending output */
     size_t len, off, cap;
     bool started, done;
@@ -260,6 +264,7 @@ static void csv_stream_free(void *p)
     if (!s)
         return;
     store_rows_free(s->rows);
+    json_decref(s->extra);
     free(s->buf);
     free(s);
 }
@@ -316,6 +321,30 @@ static bool out_text(csv_stream *s, const char *t)
     return true;
 }
 
+/* The row's report columns (s->extra), from the learner's borough's
+ * plugins, called for this row only: the export stays a stream. A learner
+ * who cannot be read, or whose borough does not give a column, has it
+ * empty. */
+static bool out_report_columns(csv_stream *s, const char *learner_id)
+{
+    if (json_array_size(s->extra) == 0)
+        return true;
+    json_t *learner = NULL, *cols = NULL;
+    if (store_learner_context_json(strtoll(learner_id, NULL, 10), &learner) == 0)
+        cols = report_columns_of(learner);
+    json_decref(learner);
+    bool ok = true;
+    size_t i;
+    json_t *c;
+    json_array_foreach(s->extra, i, c)
+        if (!(ok = out_text(s, ",") &&
+                   out_cell(s, report_columns_value(cols, json_string_value(json_object_get(c,
+                            "key"))))))
+            break;
+    json_decref(cols);
+    return ok;
+}
+
 /* Refills the pending output with the header or the next row. -1 on an
  * error, 0 at the end, 1 when something was added. */
 static int csv_refill(csv_stream *s)
@@ -328,6 +357,11 @@ static int csv_refill(csv_stream *s)
             return -1;
         for (int i = 0; i < s->ncols; i++)
             if ((i && !out_text(s, ",")) || !out_cell(s, s->cols[i].header))
+                return -1;
+        size_t i;
+        json_t *c;
+        json_array_foreach(s->extra, i, c)
+            if (!out_text(s, ",") || !out_cell(s, json_string_value(json_object_get(c, "label"))))
                 return -1;
         return out_text(s, "\r\n") ? 1 : -1;
     }
@@ -346,7 +380,7 @@ static int csv_refill(csv_stream *s)
         if ((i && !out_text(s, ",")) || !out_cell(s, v))
             return -1;
     }
-    return out_text(s, "\r\n") ? 1 : -1;
+    return out_report_columns(s, n > 0 ? row[0] : "") && out_text(s, "\r\n") ? 1 : -1;
 }
 
 static long csv_read(void *cls, char *buf, size_t max)
@@ -394,11 +428,13 @@ static void audit_export(cairn_req *r, const char *list, int64_t borough_id, int
     audit_log(r, AUDIT_EXPORT_CSV, learner_id, detail);
 }
 
+/* extra (stolen, may be NULL): report columns after cols (csv_stream). */
 static void reply_csv(cairn_req *r, const char *what, store_rows *rows,
-                      const csv_column *cols, int ncols)
+                      const csv_column *cols, int ncols, json_t *extra)
 {
     csv_stream *s = calloc(1, sizeof *s);
     if (!s) {
+        json_decref(extra);
         store_rows_free(rows);
         reply_error(r, 500, "internal", "Out of memory.");
         return;
@@ -406,6 +442,7 @@ static void reply_csv(cairn_req *r, const char *what, store_rows *rows,
     s->rows = rows;
     s->cols = cols;
     s->ncols = ncols;
+    s->extra = extra;
     char day[16], name[96];
     time_t now = time(NULL);
     struct tm tm;
@@ -467,7 +504,10 @@ void api_officer_learners(cairn_req *r)
     if (strcmp(format, "csv") == 0) {
         json_decref(borough);
         store_rows *rows;
-        int e = store_learners_open(&q, &rows);
+        json_t *extra = NULL;
+        int e = report_columns_header(q.borough_id, &extra);
+        if (!e && (e = store_learners_open(&q, &rows)))
+            json_decref(extra);
         free(pattern);
         if (e) {
             reply_error(r, 500, "internal", "The learners could not be read.");
@@ -478,7 +518,7 @@ void api_officer_learners(cairn_req *r)
             "completed_to", NULL };
         audit_export(r, "learners", q.borough_id, 0, filters);
         reply_csv(r, "learners", rows, LEARNER_CSV,
-                  (int)(sizeof LEARNER_CSV / sizeof LEARNER_CSV[0]));
+                  (int)(sizeof LEARNER_CSV / sizeof LEARNER_CSV[0]), extra);
         return;
     }
     json_t *rows;
@@ -570,7 +610,8 @@ void api_officer_records(cairn_req *r)
         static const char *const filters[] = { "kind", "status", "organisation", "group",
             "title", "from", "to", "learner", "q", NULL };
         audit_export(r, "records", q.borough_id, q.learner_id, filters);
-        reply_csv(r, "records", rows, RECORD_CSV, (int)(sizeof RECORD_CSV / sizeof RECORD_CSV[0]));
+        reply_csv(r, "records", rows, RECORD_CSV, (int)(sizeof RECORD_CSV / sizeof RECORD_CSV[0]),
+                  NULL);
         return;
     }
     json_t *rows;

@@ -143,7 +143,9 @@ typedef struct cairn_attendance_result {
 /* Marks (or re-marks) one learner on one date of the session. status:
  * "attended", "partly_attended" (minutes > 0), "no_show", "cancelled_late".
  * -ENOENT: the date is not the session's; -ESRCH: the learner holds no
- * booking on the session; -EINVAL: minutes longer than the date. */
+ * booking on the session; -ECANCELED: their only booking there was
+ * cancelled (or moved away) and status is not "cancelled_late"; -EINVAL:
+ * minutes longer than the date. */
 int store_attendance_mark(int64_t session_id, int64_t date_id, int64_t user_id,
                           const char *status, int minutes, int64_t marked_by,
                           cairn_attendance_result *ret);

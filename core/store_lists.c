@@ -165,18 +165,6 @@ static void learners_bind(sqlite3_stmt *st, const learner_query *q, bool paged)
     }
 }
 
-static json_t *text_or_null(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static int count_rows(sqlite3_stmt *st, int64_t *ret)
 {
     int rc = sqlite3_step(st);
@@ -212,12 +200,12 @@ int store_learners_page(const learner_query *q, json_t **ret_rows, int64_t *ret_
         json_t *org_id = sqlite3_column_type(st, 10) == SQLITE_NULL ? json_null()
             : json_integer(sqlite3_column_int64(st, 10));
         json_array_append_new(rows, json_pack("{sI ss ss so so ss ss sI sI ss so}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "name", col(st, 1),
-            "email", col(st, 2), "organisation", text_or_null(st, 3),
-            "organisation_id", org_id, "job_role", col(st, 4), "status", col(st, 5),
+            "id", (json_int_t)sqlite3_column_int64(st, 0), "name", db_str(st, 1),
+            "email", db_str(st, 2), "organisation", db_json_text(st, 3),
+            "organisation_id", org_id, "job_role", db_str(st, 4), "status", db_str(st, 5),
             "required", (json_int_t)sqlite3_column_int64(st, 6),
             "in_date", (json_int_t)sqlite3_column_int64(st, 7),
-            "registered_at", col(st, 8), "last_activity", text_or_null(st, 9)));
+            "registered_at", db_str(st, 8), "last_activity", db_json_text(st, 9)));
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
@@ -342,25 +330,25 @@ int store_records_page(const record_query *q, json_t **ret_rows, int64_t *ret_to
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int level = sqlite3_column_int(st, 4);
         json_t *o = json_pack("{ss ss ss so so sf ss sb sI so so}",
-            "date", col(st, 0), "kind", col(st, 1), "title", col(st, 2),
-            "group", text_or_null(st, 3), "level", level > 0 ? json_integer(level) : json_null(),
-            "hours", sqlite3_column_double(st, 5), "status", col(st, 6),
+            "date", db_str(st, 0), "kind", db_str(st, 1), "title", db_str(st, 2),
+            "group", db_json_text(st, 3), "level", level > 0 ? json_integer(level) : json_null(),
+            "hours", sqlite3_column_double(st, 5), "status", db_str(st, 6),
             "flagged", sqlite3_column_int(st, 7) != 0,
             "entry_id", (json_int_t)sqlite3_column_int64(st, 9),
             "session_id", int_or_null(st, 10), "package_id", int_or_null(st, 11));
         if (!o)
             continue;
         char id[48];
-        snprintf(id, sizeof id, "%s-%lld", col(st, 1), (long long)sqlite3_column_int64(st, 9));
+        snprintf(id, sizeof id, "%s-%lld", db_str(st, 1), (long long)sqlite3_column_int64(st, 9));
         json_object_set_new(o, "id", json_string(id));
         json_object_set_new(o, "score", sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null()
                             : json_real(sqlite3_column_double(st, 8)));
-        json_object_set_new(o, "certificate", text_or_null(st, 12));
-        json_object_set_new(o, "evidence_kind", text_or_null(st, 17));
-        json_object_set_new(o, "provider", text_or_null(st, 18));
+        json_object_set_new(o, "certificate", db_json_text(st, 12));
+        json_object_set_new(o, "evidence_kind", db_json_text(st, 17));
+        json_object_set_new(o, "provider", db_json_text(st, 18));
         json_object_set_new(o, "learner", json_pack("{sI ss ss so}",
-            "id", (json_int_t)sqlite3_column_int64(st, 13), "name", col(st, 14),
-            "email", col(st, 15), "organisation", text_or_null(st, 16)));
+            "id", (json_int_t)sqlite3_column_int64(st, 13), "name", db_str(st, 14),
+            "email", db_str(st, 15), "organisation", db_json_text(st, 16)));
         json_array_append_new(rows, o);
     }
     sqlite3_reset(st);
@@ -430,6 +418,27 @@ int store_learners_open(const learner_query *q, store_rows **ret)
         sqlite3_bind_int64(st, 15, 0);
     }
     return r;
+}
+
+int store_report_probe_learners(int64_t borough_id, json_t **ret)
+{
+    sqlite3_stmt *st = db_stmt(
+        "SELECT MIN(id) FROM users WHERE role = 'learner' AND borough_id IS NOT NULL"
+        " AND (?1 = 0 OR borough_id = ?1) GROUP BY borough_id ORDER BY borough_id");
+    if (!st)
+        return -EIO;
+    sqlite3_bind_int64(st, 1, borough_id);
+    json_t *ids = json_array();
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) {
+        json_decref(ids);
+        return db_fail("report probe learners");
+    }
+    *ret = ids;
+    return 0;
 }
 
 int store_records_open(const record_query *q, store_rows **ret)
@@ -560,17 +569,17 @@ int store_question_stats_json(int64_t package_id, int64_t borough_id, bool lates
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t answered = sqlite3_column_int64(st, 5), correct = sqlite3_column_int64(st, 6);
         json_t *common = sqlite3_column_type(st, 9) == SQLITE_NULL ? json_null()
-            : json_pack("{ss sI}", "response", col(st, 9),
+            : json_pack("{ss sI}", "response", db_str(st, 9),
                         "count", (json_int_t)sqlite3_column_int64(st, 10));
         double share = answered ? (double)correct / (double)answered : 0;
         json_array_append_new(list, json_pack("{s{ss so} ss so so sI sI sI so so so}",
-            "sco", "id", col(st, 0), "title", text_or_null(st, 1),
-            "id", col(st, 2), "type", text_or_null(st, 3), "description", text_or_null(st, 4),
+            "sco", "id", db_str(st, 0), "title", db_json_text(st, 1),
+            "id", db_str(st, 2), "type", db_json_text(st, 3), "description", db_json_text(st, 4),
             "answered", (json_int_t)answered, "correct", (json_int_t)correct,
             "wrong", (json_int_t)sqlite3_column_int64(st, 7),
             "share_correct", answered ? json_real((double)(int64_t)(share * 1000 + 0.5) / 1000)
                                       : json_null(),
-            "correct_response", text_or_null(st, 8), "common_wrong", common));
+            "correct_response", db_json_text(st, 8), "common_wrong", common));
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {

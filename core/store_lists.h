@@ -71,6 +71,10 @@ int store_records_page(const record_query *q, json_t **ret_rows, int64_t *ret_to
  * other requests). Memory stays flat whatever the number of rows. */
 typedef struct store_rows store_rows;
 int store_learners_open(const learner_query *q, store_rows **ret);
+/* One learner of each borough (0: every borough; the lowest id), in borough
+ * order, as [id, ...]: whose context shows which report_columns a
+ * borough's plugins give (report_columns.h). */
+int store_report_probe_learners(int64_t borough_id, json_t **ret);
 int store_records_open(const record_query *q, store_rows **ret);
 /* 1 with the row's columns as text (NULL as ""), valid until the next
  * call; 0 after the last row; -EIO. Columns are listed in docs/API.md. */

@@ -292,6 +292,65 @@ describe('an officer cancels a learner\'s booking', () => {
   });
 });
 
+describe('attendance after a move or a cancellation', () => {
+  test('a cancelled or moved-away booking may only be marked a late cancellation', async () => {
+    const from = await session({ days: 5 });
+    const to = await session({ days: 6 });
+    const [moved, selfCancelled, officerCancelled, rebooked, live, stranger] =
+      [await learner(), await learner(), await learner(), await learner(), await learner(), await learner()];
+    const bm = await book(moved, from.id);
+    const bs = await book(selfCancelled, from.id);
+    const bo = await book(officerCancelled, from.id);
+    const br = await book(rebooked, from.id);
+    await book(live, from.id);
+    let r = await move(officerLeics, bm.id, { session_id: to.id, reason: 'Closer to home' });
+    assert.equal(r.status, 200, r.text);
+    r = await selfCancelled.client.post(`/api/bookings/${bs.id}/cancel`, { reason: 'Clash' });
+    assert.equal(r.status, 200, r.text);
+    r = await officerLeics.post(`/api/bookings/${bo.id}/cancel`, { reason: 'Left the team' });
+    assert.equal(r.status, 200, r.text);
+    r = await rebooked.client.post(`/api/bookings/${br.id}/cancel`, { reason: 'Oops' });
+    assert.equal(r.status, 200, r.text);
+    await book(rebooked, from.id);     // a live booking again, beside the cancelled one
+    // the old session has begun (attendance needs that)
+    const start = at(0, 0, 0);
+    r = await officerLeics.request('PUT', `/api/sessions/${from.id}`, {
+      json: { dates: [{ starts_at: start, ends_at: at(0, 0, 30) }], booking_deadline: start },
+    });
+    assert.equal(r.status, 200, r.text);
+    const dateId = r.body.session.dates[0].id;
+    const mark = (l, status, extra = {}) => officerLeics.post(`/api/sessions/${from.id}/attendance`,
+      { date_id: dateId, user_id: l.user.id, status, ...extra });
+
+    for (const l of [moved, selfCancelled, officerCancelled]) {
+      for (const [status, extra] of [['attended', {}], ['partly_attended', { minutes: 10 }], ['no_show', {}]]) {
+        r = await mark(l, status, extra);
+        assert.equal(r.status, 409, `${status}: ${r.text}`);
+        assert.equal(r.body.code, 'booking_cancelled');
+      }
+      r = await mark(l, 'cancelled_late');
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.body.attendance, { date_id: dateId, user_id: l.user.id, status: 'cancelled_late',
+        minutes: null, hours: 0, flagged: true });
+    }
+    // the moved learner's record holds no hours from the old session
+    const rec = (await moved.client.get('/api/me/record')).body.entries
+      .filter((e) => e.kind === 'face_to_face' && e.session_id === from.id);
+    assert.ok(rec.every((e) => !e.hours), JSON.stringify(rec));
+    // a live booking (also one made again after cancelling) takes any status
+    r = await mark(rebooked, 'attended');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.attendance.hours, 0.5);
+    r = await mark(live, 'no_show');
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.attendance.flagged, true);
+    // never booked: no place at all
+    r = await mark(stranger, 'cancelled_late');
+    assert.equal(r.status, 422, r.text);
+    assert.equal(r.body.field, 'user_id');
+  });
+});
+
 /** Follows next (or previous) cursors from a first answer; answers the pages. */
 async function walk(client, path, first, dir = 'next', key = dir === 'next' ? 'after' : 'before') {
   const pages = [first];

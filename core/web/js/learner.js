@@ -14,6 +14,7 @@ import {
   showProblem,
   summaryRow,
 } from './common.js';
+import { londonToday } from './london-time.js';
 import { renderRecord } from './record-view.js';
 
 initComponents();
@@ -49,6 +50,11 @@ function showLearner(record) {
     summaryRow('Job role', l.job_role || 'None given'),
   );
   details.hidden = false;
+  // the borough plugins' report_columns (docs/PLUGIN_API.md), values as text
+  const columns = record.report_columns || [];
+  document.getElementById('report-columns').replaceChildren(
+    ...columns.map((c) => summaryRow(c.label, c.value === '' ? 'None' : c.value)));
+  document.getElementById('borough-details').hidden = columns.length === 0;
 }
 
 async function load() {
@@ -93,7 +99,7 @@ function readForm() {
   } else {
     const iso = `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
     const date = new Date(`${iso}T12:00:00Z`);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = londonToday();
     if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== iso) {
       errors.push({ field: 'ev-day', text: 'The date must be a real date, for example 27 3 2024' });
     } else if (iso > today) {
