@@ -7,6 +7,7 @@
 #include "api.h"
 #include "compliance.h"
 #include "ical.h"
+#include "log.h"
 #include "notify.h"
 #include "plugin_host.h"
 #include "store_courses.h"
@@ -423,6 +424,32 @@ done:
     json_decref(body);
 }
 
+static void booking_event(int64_t user_id, const char *change, int64_t booking_id, json_t *s,
+                          bool by_officer, json_t *extra);
+static json_t *with_reason(const char *reason);
+
+/* A cancelled session keeps its bookings' rows as they were, but each place
+ * and waitlist place on it has ended: one "session_cancelled" event each. */
+static void session_cancelled_events(json_t *s, const char *reason)
+{
+    json_t *all = NULL;
+    if (store_course_session_bookings_json(json_integer_value(json_object_get(s, "id")), &all)) {
+        log_error("plugins", "on_booking_change: the cancelled session's bookings could not "
+                  "be read");
+        return;
+    }
+    const char *lists[] = { "bookings", "waitlist" };
+    for (size_t l = 0; l < 2; l++) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(json_object_get(all, lists[l]), i, e)
+            booking_event(json_integer_value(json_object_get(json_object_get(e, "learner"), "id")),
+                          "session_cancelled", json_integer_value(json_object_get(e, "id")), s,
+                          true, with_reason(reason));
+    }
+    json_decref(all);
+}
+
 void api_session_cancel(cairn_req *r)
 {
     json_t *body = req_json_object(r), *s = NULL, *out = NULL;
@@ -437,6 +464,7 @@ void api_session_cancel(cairn_req *r)
         reply_store_error(r, e, "session");
     else {
         notify_session(r->ids[0], "session_cancelled");
+        session_cancelled_events(out, reason);
         reply_json(r, 200, json_pack("{so}", "session", out));
     }
 done:
@@ -518,6 +546,10 @@ void api_session_attendance(cairn_req *r)
                                   status, partly ? minutes : 0, r->user->id, &res);
     if (e == -ESRCH) {
         reply_invalid(r, "user_id", "This learner holds no place on the session.");
+    } else if (e == -ECANCELED) {
+        reply_error(r, 409, "booking_cancelled", "This learner's booking on the session was "
+                    "cancelled or moved to another session: only a late cancellation can be "
+                    "marked here.");
     } else if (e == -EINVAL) {
         reply_invalid(r, "minutes", "\"minutes\" must be more than 0 and not more than the "
                       "date lasts.");
@@ -581,16 +613,34 @@ static json_t *plugin_session(json_t *s)
         "reserved_for_host", capacity - open);
 }
 
+/* on_booking_change for the learner user_id (docs/PLUGIN_API.md "Observers"):
+ * every change to one of their bookings, with the booking row's status after
+ * it (read back: a promotion may leave it pending) and whether an officer
+ * made it. extra (stolen, may be NULL) adds the change's own fields: reason,
+ * late_cancellation, moved_from_* / moved_to_*. */
 static void booking_event(int64_t user_id, const char *change, int64_t booking_id, json_t *s,
-                          bool late)
+                          bool by_officer, json_t *extra)
 {
-    json_t *ev = json_pack("{ss sI sO sO sO}", "change", change, "booking_id",
+    json_t *b = NULL;
+    if (store_booking_json(booking_id, &b))
+        log_error("plugins", "on_booking_change: booking %lld could not be read",
+                  (long long)booking_id);
+    json_t *ev = json_pack("{ss sI sO sO sO sO sb}", "change", change, "booking_id",
         (json_int_t)booking_id, "session_id", json_object_get(s, "id"),
         "title", json_object_get(json_object_get(s, "course"), "title"),
-        "starts_at", json_object_get(s, "starts_at"));
-    if (ev && late)
-        json_object_set_new(ev, "late_cancellation", json_true());
+        "starts_at", json_object_get(s, "starts_at"),
+        "status", b ? json_object_get(b, "status") : json_null(), "by_officer", by_officer);
+    json_decref(b);
+    if (ev && extra)
+        json_object_update(ev, extra);
+    json_decref(extra);
     plugin_observe(HOOK_ON_BOOKING_CHANGE, user_id, ev);
+}
+
+/* {"reason": reason} or {} when there is none, for booking_event. */
+static json_t *with_reason(const char *reason)
+{
+    return reason && *reason ? json_pack("{ss}", "reason", reason) : json_object();
 }
 
 void api_session_book(cairn_req *r)
@@ -657,7 +707,7 @@ void api_session_book(cairn_req *r)
             }
             if (dec.verdict == PLUGIN_NEEDS_APPROVAL && strcmp(res.status, "pending") == 0)
                 json_object_set_new(b, "approval_reason", json_string(dec.reason));
-            booking_event(r->user->id, res.status, res.id, fresh, false);
+            booking_event(r->user->id, res.status, res.id, fresh, false, NULL);
             notify_booking(res.id, !strcmp(res.status, "waitlisted") ? "waitlisted"
                            : !strcmp(res.status, "pending") ? "booking_pending"
                            : "booking_confirmed");
@@ -736,7 +786,9 @@ void api_booking_cancel(cairn_req *r)
              store_course_session_json(res.session_id, r->user->borough_id, &s))
         reply_store_error(r, e, "booking");
     else {
-        booking_event(learner, "cancelled", r->ids[0], s, res.late);
+        json_t *extra = with_reason(reason);
+        json_object_set_new(extra, "late_cancellation", json_boolean(res.late));
+        booking_event(learner, "cancelled", r->ids[0], s, officer, extra);
         if (res.late) {
             /* flagged for the borough's charging rule (api_charges.c) */
             int64_t start = 0;
@@ -746,7 +798,7 @@ void api_booking_cancel(cairn_req *r)
         }
         notify_booking(r->ids[0], "booking_cancelled");
         if (res.promoted_booking) {
-            booking_event(res.promoted_user, "promoted", res.promoted_booking, s, false);
+            booking_event(res.promoted_user, "promoted", res.promoted_booking, s, false, NULL);
             notify_booking(res.promoted_booking, "waitlist_promoted");
         }
         reply_json(r, 200, json_pack("{sO sb sb sb}", "booking", b,
@@ -779,8 +831,18 @@ void api_booking_decide(cairn_req *r)
         goto done;
     }
     int64_t user_id = json_integer_value(json_object_get(b, "user_id"));
-    if (!(s = officer_session_by_id(r, json_integer_value(json_object_get(b, "session_id")))))
+    /* Approval is asked for by the learner's borough's rule, so the
+     * learner's officers decide, as may the host's (as for moves). */
+    cairn_booking_scope sc = { 0 };
+    if (store_booking_scope(r->ids[0], &sc) || !may_manage_booking(r, &sc)) {
+        reply_error(r, 403, "forbidden", "This booking is neither on a session your borough "
+                    "runs nor of a learner of your borough.");
         goto done;
+    }
+    if ((e = store_course_session_json(sc.session_id, 0, &s))) {
+        reply_store_error(r, e, "session");
+        goto done;
+    }
     cairn_cancel_result res;
     e = store_booking_decide(r->ids[0], approve, reason, &res);
     json_decref(b);
@@ -790,10 +852,11 @@ void api_booking_decide(cairn_req *r)
     else if (e || store_booking_json(r->ids[0], &b))
         reply_store_error(r, e, "booking");
     else {
-        booking_event(user_id, approve ? "approved" : "refused", r->ids[0], s, false);
+        booking_event(user_id, approve ? "approved" : "refused", r->ids[0], s, true,
+                      with_reason(reason));
         notify_booking(r->ids[0], approve ? "booking_approved" : "booking_refused");
         if (res.promoted_booking) {
-            booking_event(res.promoted_user, "promoted", res.promoted_booking, s, false);
+            booking_event(res.promoted_user, "promoted", res.promoted_booking, s, false, NULL);
             notify_booking(res.promoted_booking, "waitlist_promoted");
         }
         reply_json(r, 200, json_pack("{sO sb}", "booking", b,
@@ -841,7 +904,9 @@ void api_booking_invite(cairn_req *r)
                                             "scheduled"));
     json_t *c = json_object_get(s, "course"), *v = json_object_get(s, "venue");
     const char *uid = json_string_value(json_object_get(s, "uid"));
-    char location[800], description[5000];
+    /* venue name 200 + address 500; aims 4000 + trainer 200 + access notes 2000
+     * with their labels: nothing is cut (a cut could split a character) */
+    char location[800], description[6400];
     snprintf(location, sizeof location, "%s, %s", json_string_value(json_object_get(v, "name")),
              json_string_value(json_object_get(v, "address")));
     const char *aims = json_string_value(json_object_get(c, "aims"));
@@ -997,11 +1062,17 @@ void api_booking_move(cairn_req *r)
         reply_error(r, 500, "internal", "The booking was moved but could not be read.");
         goto done;
     }
-    booking_event(res.user_id, "cancelled", r->ids[0], old, false);
-    booking_event(res.user_id, "moved", res.booking_id, s, false);
+    /* a move is two rows and two events, neither told as a cancellation */
+    json_t *out = with_reason(reason), *in = with_reason(reason);
+    json_object_set_new(out, "moved_to_session_id", json_integer(target));
+    json_object_set_new(out, "moved_to_booking_id", json_integer(res.booking_id));
+    json_object_set_new(in, "moved_from_session_id", json_integer(res.from_session));
+    json_object_set_new(in, "moved_from_booking_id", json_integer(r->ids[0]));
+    booking_event(res.user_id, "moved_out", r->ids[0], old, true, out);
+    booking_event(res.user_id, "moved", res.booking_id, s, true, in);
     notify_booking(res.booking_id, "booking_moved");
     if (res.promoted_booking) {
-        booking_event(res.promoted_user, "promoted", res.promoted_booking, old, false);
+        booking_event(res.promoted_user, "promoted", res.promoted_booking, old, false, NULL);
         notify_booking(res.promoted_booking, "waitlist_promoted");
     }
     reply_json(r, 200, json_pack("{sO sO sO sb}", "booking", b, "previous", prev,

@@ -545,13 +545,28 @@ static void sb_add(sbuf *s, const char *t, size_t n)
     s->p[s->len] = '\0';
 }
 
-/* A CSV cell (RFC 4180); a value starting with = + - @ gets a leading '
- * so a spreadsheet does not run it as a formula. */
+/* Whether v is a plain number: an optional minus, digits, an optional
+ * fraction ("-3", "0.25"); nothing a spreadsheet would compute. */
+static bool plain_number(const char *v)
+{
+    const char *p = v + (*v == '-');
+    size_t digits = strspn(p, "0123456789");
+    if (!digits)
+        return false;
+    p += digits;
+    if (*p == '.' && isdigit((unsigned char)p[1]))
+        p += 1 + strspn(p + 1, "0123456789");
+    return *p == '\0';
+}
+
+/* A CSV cell (RFC 4180); a value starting with = + - @, a tab or a
+ * carriage return gets a leading ' so a spreadsheet does not run it as a
+ * formula ("-2+3+cmd|..." too: only a plain negative number is left as it
+ * is), as the officers' exports do (api_lists.c). */
 static void sb_cell(sbuf *s, const char *v, bool last)
 {
     bool quote = strpbrk(v, ",\"\r\n") != NULL;
-    bool formula = v[0] && strchr("=+-@", v[0]) &&
-                   !(v[0] == '-' && isdigit((unsigned char)v[1]));
+    bool formula = v[0] && strchr("=+-@\t\r", v[0]) && !plain_number(v);
     if (quote)
         sb_add(s, "\"", 1);
     if (formula)

@@ -308,7 +308,10 @@ static int check_line(cairn_req *r, const csv_record *rec, const int map[COL_COU
             ret = -EIO;
             goto out;
         }
-        if (e || (!admin && (!r->user->borough_id || u->borough_id != r->user->borough_id)))
+        /* an officer imports for learners only: not for themselves or a
+         * colleague (their own training is not theirs to certify) */
+        if (e || (!admin && (!r->user->borough_id || u->borough_id != r->user->borough_id ||
+                             u->role != ROLE_LEARNER)))
             reason_add(&rs, admin ? "no account with this email"
                               : "no learner with this email in your borough");
         else

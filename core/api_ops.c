@@ -28,11 +28,11 @@ void api_readyz(cairn_req *r)
         if (state && strcmp(state, "loaded") == 0)
             continue;
         failed++;
-        const char *msg = json_string_value(json_object_get(json_object_get(p, "error"),
-                                                            "message"));
-        snprintf(reason, sizeof reason, "plugin %s failed to load: %s",
-                 json_string_value(json_object_get(p, "name")),
-                 msg ? msg : "see GET /api/admin/plugins");
+        /* /readyz is public: the plugin's name, not its error (which can
+         * hold paths and Lua source lines); admins read that on the
+         * Plugins page. */
+        snprintf(reason, sizeof reason, "plugin %s failed to load: see GET /api/admin/plugins",
+                 json_string_value(json_object_get(p, "name")));
         json_array_append_new(reasons, json_string(reason));
     }
     json_decref(st);

@@ -22,6 +22,7 @@
 #include "audit.h"
 #include "compliance.h"
 #include "plugin_host.h"
+#include "report_columns.h"
 #include "store_dp.h"
 #include "store_record.h"
 
@@ -108,8 +109,9 @@ static json_t *pathway_of(json_t *learner, json_t *required)
                      "items", items, "done", done, "total", (int)json_array_size(items));
 }
 
-/* The whole record of user uid (docs/API.md "The learner record"). */
-static int record_build(int64_t uid, json_t **ret)
+/* The whole record of user uid (docs/API.md "The learner record"); for
+ * the officer's view (officer_view), also the borough's report columns. */
+static int record_build(int64_t uid, bool officer_view, json_t **ret)
 {
     json_t *learner = NULL, *entries = NULL;
     int r = store_learner_context_json(uid, &learner);
@@ -161,6 +163,8 @@ static int record_build(int64_t uid, json_t **ret)
         "face_to_face_hours", round2(face), "evidence_hours", round2(evidence),
         "entries", (int)json_array_size(entries),
         "pathway", pathway_of(learner, required), "required", required);
+    if (out && officer_view)
+        json_object_set_new(out, "report_columns", report_columns_of(learner));
     json_decref(learner);
     if (!out)
         return -ENOMEM;
@@ -168,10 +172,10 @@ static int record_build(int64_t uid, json_t **ret)
     return 0;
 }
 
-static void record_reply(cairn_req *r, int64_t uid)
+static void record_reply(cairn_req *r, int64_t uid, bool officer_view)
 {
     json_t *out = NULL;
-    int ret = record_build(uid, &out);
+    int ret = record_build(uid, officer_view, &out);
     if (ret == -ENOENT)
         reply_error(r, 404, "not_found", "There is no learner %lld.", (long long)uid);
     else if (ret)
@@ -234,14 +238,14 @@ static bool may_see(cairn_req *r, int64_t uid)
 
 void api_me_record(cairn_req *r)
 {
-    record_reply(r, r->user->id);
+    record_reply(r, r->user->id, false);
 }
 
 void api_officer_learner_record(cairn_req *r)
 {
     if (!may_see(r, r->ids[0]))
         return;
-    record_reply(r, r->ids[0]);
+    record_reply(r, r->ids[0], true);
     if (r->status == 200 && r->ids[0] != r->user->id)
         audit_log(r, AUDIT_VIEW_RECORD, r->ids[0], NULL);
 }
@@ -296,10 +300,22 @@ static bool valid_completed_on(const char *s, char *why, size_t n)
     return true;
 }
 
+/* An officer's own training is not theirs to certify: evidence on their
+ * own record is entered (or deleted) by an administrator. Replies 403 and
+ * returns true when uid is the signed-in officer. */
+static bool own_evidence_refused(cairn_req *r, int64_t uid)
+{
+    if (uid != r->user->id || r->user->role == ROLE_ADMIN)
+        return false;
+    reply_error(r, 403, "forbidden", "You cannot enter or delete evidence of your own "
+                "training; an administrator can.");
+    return true;
+}
+
 void api_officer_evidence_add(cairn_req *r)
 {
     int64_t uid = r->ids[0];
-    if (!may_see(r, uid))
+    if (own_evidence_refused(r, uid) || !may_see(r, uid))
         return;
     json_t *body = req_json_object(r);
     if (!body)
@@ -382,6 +398,8 @@ void api_officer_evidence_delete(cairn_req *r)
         reply_error(r, 500, "internal", "The evidence could not be read.");
         return;
     }
+    if (own_evidence_refused(r, owner))
+        return;
     int v = visible(r, owner);
     if (v <= 0) {
         if (v < 0)

@@ -83,11 +83,32 @@ void reply_json(cairn_req *r, unsigned status, json_t *body)
         r->resp_bytes = (int64_t)len;
 }
 
+/* Messages quote what people sent, cut to fit ("%.200s", the buffer below):
+ * a cut can split a UTF-8 character, and JSON must not carry half of one.
+ * Each byte that does not begin a whole, valid sequence becomes '?'. */
+static void utf8_mend(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 && *p >= 0xC2 ? 2 :
+                (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 && *p <= 0xF4 ? 4 : 0;
+        int i = 1;
+        while (i < n && (p[i] & 0xC0) == 0x80)
+            i++;
+        if (n == 0 || i < n) {
+            *p++ = '?';
+            continue;
+        }
+        p += n;
+    }
+}
+
 static void reply_error_v(cairn_req *r, unsigned status, const char *code,
                           const char *field, const char *fmt, va_list ap)
 {
     char msg[600];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    utf8_mend(msg);
     json_t *body = json_pack("{ss ss}", "error", msg, "code", code);
     if (field)
         json_object_set_new(body, "field", json_string(field));
@@ -297,14 +318,18 @@ static unsigned method_bit(const char *m)
 /* Whether a signed-in user of this role may reach a route of this access
  * level. Each level names the roles it admits, so a role added later
  * (partnership) reaches no officer route by accident. */
-static bool access_allows(int access, cairn_role role)
+/* An officer acts for one borough: one without a borough (which `cairn user
+ * add` never makes) is refused the officer routes rather than taken, by a
+ * "0 means every borough" somewhere, for an admin. */
+static bool access_allows(int access, const cairn_user *u)
 {
+    cairn_role role = u->role;
     switch (access) {
     case ACCESS_PUBLIC:
     case ACCESS_USER:
         return true;
     case ACCESS_OFFICER:
-        return role == ROLE_OFFICER || role == ROLE_ADMIN;
+        return (role == ROLE_OFFICER && u->borough_id) || role == ROLE_ADMIN;
     case ACCESS_ADMIN:
         return role == ROLE_ADMIN;
     case ACCESS_PARTNERSHIP:
@@ -477,7 +502,7 @@ static void req_begin(cairn_req *r, const char *method)
         reply_error(r, 401, "sign_in", "Please sign in first.");
         return;
     }
-    if (rt->access > ACCESS_USER && !access_allows(rt->access, r->user->role)) {
+    if (rt->access > ACCESS_USER && !access_allows(rt->access, r->user)) {
         reply_error(r, 403, "forbidden", "Your account is not allowed to do this.");
         return;
     }

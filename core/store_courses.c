@@ -35,18 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *text_or_null(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 /* ---- courses ---- */
 
 static int course_insert(const cairn_course_new *c, bool ignore, int64_t *ret_id)
@@ -87,8 +75,8 @@ static json_t *course_row(sqlite3_stmt *st, int i)
 {
     json_t *o = json_pack("{sI ss ss ss sf ss}",
         "id", (json_int_t)sqlite3_column_int64(st, i),
-        "title", col(st, i + 1), "group", col(st, i + 2), "category", col(st, i + 3),
-        "duration_hours", sqlite3_column_double(st, i + 5), "aims", col(st, i + 6));
+        "title", db_str(st, i + 1), "group", db_str(st, i + 2), "category", db_str(st, i + 3),
+        "duration_hours", sqlite3_column_double(st, i + 5), "aims", db_str(st, i + 6));
     if (!o)
         return NULL;
     int level = sqlite3_column_int(st, i + 4);
@@ -409,7 +397,7 @@ static int session_dates_json(int64_t id, json_t **ret)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(list, json_pack("{sI ss ss}",
             "id", (json_int_t)sqlite3_column_int64(st, 0),
-            "starts_at", col(st, 1), "ends_at", col(st, 2)));
+            "starts_at", db_str(st, 1), "ends_at", db_str(st, 2)));
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         json_decref(list);
@@ -441,14 +429,14 @@ int store_course_session_json(int64_t id, int64_t viewer_borough, json_t **ret)
     json_t *o = json_pack("{sI so s{sI ss ss} s{ss ss ss} ss si si ss si ss so si ss ss ss}",
         "id", (json_int_t)sqlite3_column_int64(st, 0),
         "course", course_row(st, 1),
-        "host_borough", "id", (json_int_t)host, "name", col(st, 10), "slug", col(st, 11),
-        "venue", "name", col(st, 12), "address", col(st, 13), "access_notes", col(st, 14),
-        "trainer", col(st, 15),
+        "host_borough", "id", (json_int_t)host, "name", db_str(st, 10), "slug", db_str(st, 11),
+        "venue", "name", db_str(st, 12), "address", db_str(st, 13), "access_notes", db_str(st, 14),
+        "trainer", db_str(st, 15),
         "capacity", capacity, "open_places", open_places,
-        "booking_deadline", col(st, 18), "cancel_notice_hours", sqlite3_column_int(st, 19),
-        "status", col(st, 20), "cancel_reason", text_or_null(st, 21),
-        "sequence", sqlite3_column_int(st, 22), "uid", col(st, 23),
-        "created_at", col(st, 24), "updated_at", col(st, 25));
+        "booking_deadline", db_str(st, 18), "cancel_notice_hours", sqlite3_column_int(st, 19),
+        "status", db_str(st, 20), "cancel_reason", db_json_text(st, 21),
+        "sequence", sqlite3_column_int(st, 22), "uid", db_str(st, 23),
+        "created_at", db_str(st, 24), "updated_at", db_str(st, 25));
     sqlite3_reset(st);
     if (!o)
         return -ENOMEM;
@@ -491,7 +479,7 @@ static int my_booking_json(int64_t session_id, int64_t user_id, json_t **ret)
     json_t *o = json_null();
     if (rc == SQLITE_ROW) {
         o = json_pack("{sI ss}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                      "status", col(st, 1));
+                      "status", db_str(st, 1));
         json_object_set_new(o, "waitlist_position", sqlite3_column_type(st, 2) == SQLITE_NULL
                             ? json_null() : json_integer(sqlite3_column_int(st, 2)));
     }
@@ -531,7 +519,7 @@ static int session_page(sqlite3_stmt *st, const cairn_page *page, int64_t user_i
     }
     while (n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ids[n] = sqlite3_column_int64(st, 0);
-        page_key(keys[n], col(st, 1), ids[n]);
+        page_key(keys[n], db_str(st, 1), ids[n]);
         n++;
     }
     sqlite3_reset(st);
@@ -648,16 +636,16 @@ int store_course_session_bookings_json(int64_t id, json_t **ret)
     json_t *booked = json_array(), *waiting = json_array(), *cancelled = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *status = col(st, 1);
+        const char *status = db_str(st, 1);
         json_t *o = json_pack("{sI ss so so sb ss ss s{sI ss ss so}}",
             "id", (json_int_t)sqlite3_column_int64(st, 0), "status", status,
-            "reason", text_or_null(st, 2),
+            "reason", db_json_text(st, 2),
             "waitlist_position", sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null()
                 : json_integer(sqlite3_column_int(st, 3)),
             "late_cancellation", sqlite3_column_int(st, 4) != 0,
-            "created_at", col(st, 5), "updated_at", col(st, 6),
-            "learner", "id", (json_int_t)sqlite3_column_int64(st, 7), "name", col(st, 8),
-            "email", col(st, 9), "borough", text_or_null(st, 10));
+            "created_at", db_str(st, 5), "updated_at", db_str(st, 6),
+            "learner", "id", (json_int_t)sqlite3_column_int64(st, 7), "name", db_str(st, 8),
+            "email", db_str(st, 9), "borough", db_json_text(st, 10));
         if (o)
             json_object_set_new(o, "moved_from", sqlite3_column_type(st, 11) == SQLITE_NULL
                                 ? json_null() : json_integer(sqlite3_column_int64(st, 11)));
@@ -705,7 +693,7 @@ static int booking_checks(int64_t session_id, int64_t user_id, int64_t *ret_host
     sqlite3_bind_text(st, 2, now, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st), r = 0;
     if (rc == SQLITE_ROW) {
-        if (strcmp(col(st, 0), "cancelled") == 0)
+        if (strcmp(db_str(st, 0), "cancelled") == 0)
             r = -ECANCELED;
         else if (sqlite3_column_int(st, 1))
             r = -ETIME;
@@ -873,7 +861,7 @@ int store_booking_cancel(int64_t booking_id, int64_t user_id, const char *reason
     bool started = false, inside_notice = false;
     if (rc == SQLITE_ROW) {
         out.session_id = sqlite3_column_int64(st, 0);
-        snprintf(out.previous, sizeof out.previous, "%s", col(st, 1));
+        snprintf(out.previous, sizeof out.previous, "%s", db_str(st, 1));
         started = sqlite3_column_int(st, 2) != 0;
         inside_notice = sqlite3_column_int(st, 3) != 0;
         host = sqlite3_column_int64(st, 4);
@@ -943,7 +931,7 @@ int store_booking_decide(int64_t booking_id, bool approve, const char *reason,
     int capacity = 0, open_places = 0;
     if (rc == SQLITE_ROW) {
         out.session_id = sqlite3_column_int64(st, 0);
-        snprintf(out.previous, sizeof out.previous, "%s", col(st, 1));
+        snprintf(out.previous, sizeof out.previous, "%s", db_str(st, 1));
         host = sqlite3_column_int64(st, 2);
         capacity = sqlite3_column_int(st, 3);
         open_places = sqlite3_column_int(st, 4);
@@ -998,11 +986,11 @@ int store_booking_json(int64_t booking_id, json_t **ret)
         "id", (json_int_t)sqlite3_column_int64(st, 0),
         "session_id", (json_int_t)sqlite3_column_int64(st, 1),
         "user_id", (json_int_t)sqlite3_column_int64(st, 2),
-        "status", col(st, 3), "reason", text_or_null(st, 4),
+        "status", db_str(st, 3), "reason", db_json_text(st, 4),
         "waitlist_position", sqlite3_column_type(st, 5) == SQLITE_NULL ? json_null()
             : json_integer(sqlite3_column_int(st, 5)),
         "late_cancellation", sqlite3_column_int(st, 6) != 0,
-        "created_at", col(st, 7), "updated_at", col(st, 8));
+        "created_at", db_str(st, 7), "updated_at", db_str(st, 8));
     if (o)
         json_object_set_new(o, "moved_from", sqlite3_column_type(st, 9) == SQLITE_NULL
                             ? json_null() : json_integer(sqlite3_column_int64(st, 9)));
@@ -1040,9 +1028,15 @@ int store_attendance_mark(int64_t session_id, int64_t date_id, int64_t user_id,
         r = rc == SQLITE_DONE ? -ENOENT : db_fail("session date");
         goto fail;
     }
-    /* Attended or not, the learner must have held a place (a late
-     * cancellation is a cancelled booking). */
-    st = db_stmt("SELECT 1 FROM bookings WHERE session_id = ? AND user_id = ?"
+    /* The learner must hold a place: a live booking (booked, promoted or
+     * pending) allows every status. A cancelled booking alone (by the
+     * learner, an officer, or a move to another session) allows only
+     * "cancelled_late", which is what it is for: the moved learner attends
+     * the other session, not this one. Neither: -ESRCH. The aggregate gives
+     * one row: NULL for no booking, 1 when one is live, 0 when all are
+     * cancelled. */
+    st = db_stmt("SELECT MAX(status <> 'cancelled') FROM bookings"
+                 " WHERE session_id = ? AND user_id = ?"
                  " AND status IN ('booked', 'promoted', 'pending', 'cancelled')");
     if (!st) {
         r = -EIO;
@@ -1051,9 +1045,19 @@ int store_attendance_mark(int64_t session_id, int64_t date_id, int64_t user_id,
     sqlite3_bind_int64(st, 1, session_id);
     sqlite3_bind_int64(st, 2, user_id);
     rc = sqlite3_step(st);
+    bool none = rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_NULL;
+    bool live = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
     sqlite3_reset(st);
     if (rc != SQLITE_ROW) {
-        r = rc == SQLITE_DONE ? -ESRCH : db_fail("attendance booking");
+        r = db_fail("attendance booking");
+        goto fail;
+    }
+    if (none) {
+        r = -ESRCH;
+        goto fail;
+    }
+    if (!live && strcmp(status, "cancelled_late") != 0) {
+        r = -ECANCELED;
         goto fail;
     }
     cairn_attendance_result out = { 0 };
@@ -1124,7 +1128,7 @@ int store_booking_scope(int64_t booking_id, cairn_booking_scope *ret)
         ret->user_id = sqlite3_column_int64(st, 1);
         ret->host_borough_id = sqlite3_column_int64(st, 2);
         ret->learner_borough_id = sqlite3_column_int64(st, 3);
-        snprintf(ret->status, sizeof ret->status, "%s", col(st, 4));
+        snprintf(ret->status, sizeof ret->status, "%s", db_str(st, 4));
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : db_fail("booking scope");
@@ -1156,8 +1160,8 @@ int store_booking_move(int64_t booking_id, int64_t target, const char *reason,
     if (rc == SQLITE_ROW) {
         out.from_session = sqlite3_column_int64(st, 0);
         user = sqlite3_column_int64(st, 1);
-        cancelled = strcmp(col(st, 2), "cancelled") == 0;
-        held = !cancelled && strcmp(col(st, 2), "waitlisted") != 0;
+        cancelled = strcmp(db_str(st, 2), "cancelled") == 0;
+        held = !cancelled && strcmp(db_str(st, 2), "waitlisted") != 0;
         started = sqlite3_column_int(st, 3) != 0;
         host = sqlite3_column_int64(st, 4);
         capacity = sqlite3_column_int(st, 5);
@@ -1187,7 +1191,7 @@ int store_booking_move(int64_t booking_id, int64_t target, const char *reason,
     int tcapacity = 0, topen = 0;
     if (rc == SQLITE_ROW) {
         r = sqlite3_column_int64(st, 5) != course ? -EXDEV
-            : strcmp(col(st, 0), "cancelled") == 0 ? -ECANCELED
+            : strcmp(db_str(st, 0), "cancelled") == 0 ? -ECANCELED
             : sqlite3_column_int(st, 1) ? -ESTALE : 0;
         tcapacity = sqlite3_column_int(st, 2);
         topen = sqlite3_column_int(st, 3);

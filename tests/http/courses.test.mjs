@@ -3,6 +3,7 @@
 // and bookings").
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -359,6 +360,24 @@ function unfold(text) {
 }
 
 describe('iCalendar invitations', () => {
+  test('the longest aims, trainer and access notes all reach the invitation', async () => {
+    const c = await officerLeics.post('/api/courses', { title: 'Long aims course', group: 'B',
+      category: 'CORE', duration_hours: 3, aims: 'a'.repeat(4000) });
+    assert.equal(c.status, 201, c.text);
+    const access = 'Step-free ' + 'x'.repeat(1978) + ' END-OF-NOTE';
+    assert.equal(access.length, 2000);
+    const s = await session({ access_notes: access, trainer: 't'.repeat(200) }, officerLeics,
+      c.body.course.id);
+    const [l] = await learners(1);
+    const b = await book(l, s.id);
+    assert.equal(b.status, 201, b.text);
+    const r = await l.client.get(`/api/bookings/${b.body.booking.id}/invite.ics`);
+    assert.equal(r.status, 200, r.text);
+    const text = unfold(r.text);
+    assert.ok(text.includes('Access: Step-free '), text.slice(0, 300));
+    assert.ok(text.includes(' END-OF-NOTE'), 'the access notes are not cut short');
+  });
+
   test('REQUEST with a stable UID; SEQUENCE rises on change; CANCEL when cancelled', async () => {
     const s = await session({ dates: dates(14, 2), venue_name: 'Hall; East wing, Room 2',
       access_notes: 'Lift to the first floor, ' + 'ramp at the side door. '.repeat(6) });
@@ -523,10 +542,32 @@ function hooks.expiry(record)
   end
   return nil
 end
-function hooks.on_booking_change(event, learner) end
+-- keeps every booking event, in order, for the test to read from plugin_kv
+function hooks.on_booking_change(event, learner)
+  local n = (cairn.storage.get("n") or 0) + 1
+  cairn.storage.set("n", n)
+  cairn.storage.set(string.format("ev:%06d", n), {
+    email = learner.email, change = event.change, booking_id = event.booking_id,
+    session_id = event.session_id, title = event.title, starts_at = event.starts_at,
+    status = event.status, by_officer = event.by_officer, reason = event.reason,
+    late_cancellation = event.late_cancellation,
+    moved_from_session_id = event.moved_from_session_id, moved_from_booking_id = event.moved_from_booking_id,
+    moved_to_session_id = event.moved_to_session_id, moved_to_booking_id = event.moved_to_booking_id })
+end
 function hooks.on_attendance(event, learner) end
 return hooks
 `;
+
+  /** The booking events the plugin kept, in order (plugin_kv, read with Debian's python). */
+  function keptEvents() {
+    const py = spawnSync('/usr/bin/python3', ['-c',
+      'import sqlite3,sys,json; c=sqlite3.connect(sys.argv[1], timeout=10);'
+      + ' print(json.dumps([json.loads(v) for (v,) in c.execute("SELECT value FROM plugin_kv'
+      + ' WHERE plugin = \'approver\' AND key LIKE \'ev:%\' ORDER BY key")]))',
+      path.join(srv2.dataDir, 'cairn.db')], { encoding: 'utf8' });
+    assert.equal(py.status, 0, py.stderr);
+    return JSON.parse(py.stdout);
+  }
 
   before(async () => {
     dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'cairn-plugins-'));
@@ -589,6 +630,11 @@ return hooks
     assert.equal(inv.body.code, 'pending');
     // a learner cannot approve; the officer can
     assert.equal((await l.client.post(`/api/bookings/${id}/decision`, { approve: true })).status, 403);
+    // nor can an officer of a borough that neither runs the session nor is the learner's
+    const h = srv2.account('officer', 'hollowfield');
+    const hollowfield = await new Client(srv2.url).mustLogin(h.email, h.password);
+    const foreign = await hollowfield.post(`/api/bookings/${id}/decision`, { approve: true });
+    assert.equal(foreign.status, 403, foreign.text);
     const ok = await officer2.post(`/api/bookings/${id}/decision`, { approve: true });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.booking.status, 'booked');
@@ -654,5 +700,64 @@ return hooks
     assert.equal(rec.length, 1);
     const year = Number(d.starts_at.slice(0, 4)) + 3;
     assert.equal(rec[0].expires, `${year}${d.starts_at.slice(4, 10)}`);
+  });
+
+  test('every booking change reaches on_booking_change, with its shape', async () => {
+    const skip = keptEvents().length;
+    const s1 = await session2('Recording and record keeping', { capacity: 1, cancel_notice_hours: 0 });
+    const s2 = await session2('Recording and record keeping', { capacity: 3, cancel_notice_hours: 0 });
+    const sp = await session2('Safeguarding children with disabilities', { capacity: 3 });
+    const s4 = await session2('Recording and record keeping', { capacity: 3 });
+    const ls = [];
+    for (let i = 0; i < 5; i++)
+      ls.push(await newLearner(srv2.url, 'Leicestershire'));
+    const post = async (client, url, json, status = 200) => {
+      const r = await client.post(url, json);
+      assert.equal(r.status, status, `${url}: ${r.text}`);
+      return r.body;
+    };
+    const [la, lb, lc, ld, le] = ls;
+    const ba = (await post(la.client, `/api/sessions/${s1.id}/book`, {}, 201)).booking;
+    const bb = (await post(lb.client, `/api/sessions/${s1.id}/book`, { waitlist: true }, 201)).booking;
+    const mv = await post(officer2, `/api/bookings/${ba.id}/move`, { session_id: s2.id, reason: 'Closer to home' });
+    const ba2 = mv.booking;
+    await post(lb.client, `/api/bookings/${bb.id}/cancel`, { reason: 'Clash' });
+    await post(officer2, `/api/bookings/${ba2.id}/cancel`, { reason: 'Left the team' });
+    const bc = (await post(lc.client, `/api/sessions/${sp.id}/book`, {}, 201)).booking;
+    await post(officer2, `/api/bookings/${bc.id}/decision`, { approve: true });
+    const bd = (await post(ld.client, `/api/sessions/${sp.id}/book`, {}, 201)).booking;
+    await post(officer2, `/api/bookings/${bd.id}/decision`, { approve: false, reason: 'Not this term' });
+    const be = (await post(le.client, `/api/sessions/${s4.id}/book`, {}, 201)).booking;
+    await post(officer2, `/api/sessions/${s4.id}/cancel`, { reason: 'Trainer ill' });
+
+    const at_ = (s) => ({ session_id: s.id, title: s.course.title, starts_at: s.starts_at });
+    const expected = [
+      { email: la.email, change: 'booked', booking_id: ba.id, ...at_(s1), status: 'booked', by_officer: false },
+      { email: lb.email, change: 'waitlisted', booking_id: bb.id, ...at_(s1), status: 'waitlisted', by_officer: false },
+      { email: la.email, change: 'moved_out', booking_id: ba.id, ...at_(s1), status: 'cancelled', by_officer: true,
+        reason: 'Closer to home', moved_to_session_id: s2.id, moved_to_booking_id: ba2.id },
+      { email: la.email, change: 'moved', booking_id: ba2.id, ...at_(s2), status: 'booked', by_officer: true,
+        reason: 'Closer to home', moved_from_session_id: s1.id, moved_from_booking_id: ba.id },
+      { email: lb.email, change: 'promoted', booking_id: bb.id, ...at_(s1), status: 'promoted', by_officer: false },
+      { email: lb.email, change: 'cancelled', booking_id: bb.id, ...at_(s1), status: 'cancelled', by_officer: false,
+        reason: 'Clash', late_cancellation: false },
+      { email: la.email, change: 'cancelled', booking_id: ba2.id, ...at_(s2), status: 'cancelled', by_officer: true,
+        reason: 'Left the team', late_cancellation: false },
+      { email: lc.email, change: 'pending', booking_id: bc.id, ...at_(sp), status: 'pending', by_officer: false },
+      { email: lc.email, change: 'approved', booking_id: bc.id, ...at_(sp), status: 'booked', by_officer: true },
+      { email: ld.email, change: 'pending', booking_id: bd.id, ...at_(sp), status: 'pending', by_officer: false },
+      { email: ld.email, change: 'refused', booking_id: bd.id, ...at_(sp), status: 'cancelled', by_officer: true,
+        reason: 'Not this term' },
+      { email: le.email, change: 'booked', booking_id: be.id, ...at_(s4), status: 'booked', by_officer: false },
+      { email: le.email, change: 'session_cancelled', booking_id: be.id, ...at_(s4), status: 'booked',
+        by_officer: true, reason: 'Trainer ill' },
+    ];
+    let got = [];
+    for (let i = 0; i < 50 && got.length < expected.length; i++) {
+      got = keptEvents().slice(skip);
+      if (got.length < expected.length)
+        await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.deepEqual(got, expected);
   });
 });

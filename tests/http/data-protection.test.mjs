@@ -286,6 +286,19 @@ describe('a learner\'s own data', () => {
     assert.deepEqual(log.entries.map((x) => x.detail.format).sort(), ['csv', 'json']);
     assert.equal((await new Client(srv.url).get('/api/me/export.json')).status, 401);
   });
+
+  test('export.csv keeps formula-like values as text', async () => {
+    const a = await newLearner(srv.url, 'Leicestershire');
+    const ev = await officerLeics.post(`/api/officer/learners/${a.user.id}/evidence`, {
+      title: "-2+3+cmd|' /C calc'!A0", hours: 1, completed_on: '2025-02-03', note: '\t=1+1' });
+    assert.equal(ev.status, 201, ev.text);
+    const c = await a.client.get('/api/me/export.csv');
+    assert.equal(c.status, 200);
+    const lines = c.text.trim().split('\r\n');
+    assert.ok(lines.includes("evidence,1,title,'-2+3+cmd|' /C calc'!A0"), c.text);
+    assert.ok(lines.includes("evidence,1,note,'\t=1+1"), c.text);
+    assert.ok(lines.includes('evidence,1,hours,1'), c.text);
+  });
 });
 
 describe('erasure', () => {

@@ -163,6 +163,22 @@ describe('boroughs', () => {
     ]);
   });
 
+  test('an officer cannot import training for themselves or another officer', async () => {
+    const me = srv.account('officer', 'leics');
+    const csv = 'email,item,date,hours,kind\n' +
+      `${me.email},Designated lead refresher,2024-02-02,6,course\n` +
+      `${l1.email},Designated lead refresher,2024-02-02,6,course\n`;
+    let r = await importCsv(officerLeics, csv, { dryRun: true });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual(r.body.rows.map((x) => [x.outcome, x.reason]), [
+      ['reject', 'no learner with this email in your borough'],
+      ['accept', null],
+    ]);
+    // an admin may still record an officer's training
+    r = await importCsv(admin, csv, { dryRun: true });
+    assert.deepEqual(r.body.rows.map((x) => x.outcome), ['accept', 'accept']);
+  });
+
   test('learners may not import', async () => {
     const r = await importCsv(l1.client, 'email,item,date,hours,kind\n', { dryRun: true });
     assert.equal(r.status, 403, r.text);

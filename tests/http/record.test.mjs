@@ -240,10 +240,15 @@ describe('the one learner record', () => {
     const own = (await learner.client.get('/api/me/record')).body;
     const byOfficer = await officerHollow.get(`/api/officer/learners/${learner.user.id}/record`);
     assert.equal(byOfficer.status, 200, byOfficer.text);
-    assert.deepEqual(byOfficer.body, own);
+    // the same record, and for officers the borough's report columns
+    const { report_columns: columns, ...rest } = byOfficer.body;
+    assert.deepEqual(rest, own);
+    assert.equal(own.report_columns, undefined, 'the learner does not get report columns');
+    assert.deepEqual(columns, HOLLOW_COLUMNS);
     const byAdmin = await admin.get(`/api/officer/learners/${learner.user.id}/record`);
     assert.equal(byAdmin.status, 200, byAdmin.text);
     assert.deepEqual(byAdmin.body.entries, own.entries);
+    assert.deepEqual(byAdmin.body.report_columns, HOLLOW_COLUMNS);
 
     const evId = own.entries[0].evidence.id;
     for (const [method, path, json] of [
@@ -263,6 +268,45 @@ describe('the one learner record', () => {
       (await officerLeics.get(`/api/officer/learners/${learner.user.id}/record`)).body.error.replace(/\d+/, 'N'));
     const still = (await learner.client.get('/api/me/record')).body;
     assert.equal(still.entries.length, own.entries.length, 'nothing was added or deleted');
+  });
+});
+
+// hollowfield's report_columns for a "Sports coach" (plugins/hollowfield:
+// the Sports Instructor pathway, Competence Matters group A)
+const HOLLOW_COLUMNS = [
+  { key: 'group', label: 'Competence Matters group', value: 'A' },
+  { key: 'pathway', label: 'Sample pathway', value: 'Sports Instructor' },
+];
+
+describe('report columns in the officer\'s view', () => {
+  test('each borough\'s plugin gives its own columns, values as text', async () => {
+    // Leicestershire and Rutland's plugin: a number (the training group) shown as text
+    const leics = list.find((x) => x.name.startsWith('Leicestershire'));
+    const cases = [
+      ['Children\'s social worker', [
+        { key: 'training_group', label: 'Training group', value: '4' },
+        { key: 'who_trains', label: 'Who trains', value: 'Own organisation and multi-agency' }]],
+      ['Library volunteer', [
+        { key: 'training_group', label: 'Training group', value: '1' },
+        { key: 'who_trains', label: 'Who trains', value: 'Own organisation' }]],
+    ];
+    for (const [jobRole, expected] of cases) {
+      const reg = await new Client(srv.url).register({
+        name: 'Col Umns', email: uniqueEmail('columns'), password: 'a long enough password',
+        borough_id: leics.id, organisation_id: leics.organisations[0].id, job_role: jobRole,
+      });
+      assert.equal(reg.status, 201, reg.text);
+      const r = await officerLeics.get(`/api/officer/learners/${reg.body.user.id}/record`);
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(r.body.report_columns, expected, jobRole);
+    }
+    // hollowfield's: a role without a pathway has an empty one
+    const h = await hollowLearner('Receptionist');
+    const r = await officerHollow.get(`/api/officer/learners/${h.user.id}/record`);
+    assert.deepEqual(r.body.report_columns, [
+      { key: 'group', label: 'Competence Matters group', value: 'A' },
+      { key: 'pathway', label: 'Sample pathway', value: '' },
+    ]);
   });
 });
 
@@ -322,6 +366,22 @@ describe('evidence', () => {
     assert.ok(rec.some((e) => e.evidence?.id === other.body.evidence.id));
     const twice = await officerHollow.request('DELETE', `/api/officer/evidence/${id}`);
     assert.equal(twice.status, 404, twice.text);
+  });
+
+  test('an officer cannot enter or delete evidence on their own record; an admin can', async () => {
+    const me = officerHollow.user.id;
+    const body = { title: 'Designated lead refresher', hours: 6, completed_on: '2025-01-15' };
+    const self = await officerHollow.post(`/api/officer/learners/${me}/evidence`, body);
+    assert.equal(self.status, 403, self.text);
+    const byAdmin = await admin.post(`/api/officer/learners/${me}/evidence`, body);
+    assert.equal(byAdmin.status, 201, byAdmin.text);
+    const id = byAdmin.body.evidence.id;
+    const del = await officerHollow.request('DELETE', `/api/officer/evidence/${id}`);
+    assert.equal(del.status, 403, del.text);
+    const rec = (await officerHollow.get(`/api/officer/learners/${me}/record`)).body.entries;
+    assert.ok(rec.some((e) => e.evidence?.id === id), 'still there');
+    const adminDel = await admin.request('DELETE', `/api/officer/evidence/${id}`);
+    assert.equal(adminDel.status, 204, adminDel.text);
   });
 });
 
