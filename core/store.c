@@ -636,6 +636,18 @@ sqlite3_stmt *db_stmt(const char *sql)
     return st;
 }
 
+json_t *db_json_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? json_string((const char *)t) : json_null();
+}
+
+const char *db_str(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
 int db_fail(const char *what)
 {
     sqlite3 *db = db_conn();

@@ -61,12 +61,6 @@ int store_charges_sync_attendance(int64_t user_id, int64_t session_id)
     " JOIN courses co ON co.id = s.course_id" \
     " JOIN boroughs hb ON hb.id = s.host_borough_id"
 
-static json_t *text_or_null(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
 static json_t *charge_row(sqlite3_stmt *st)
 {
     json_t *amount = sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null()
@@ -75,13 +69,13 @@ static json_t *charge_row(sqlite3_stmt *st)
                     : json_integer(sqlite3_column_int64(st, 7));
     return json_pack("{sI so so so so so so so s{sI so so so} s{sI so so so}}",
         "id", (json_int_t)sqlite3_column_int64(st, 0),
-        "reason", text_or_null(st, 1), "amount_pence", amount, "note", text_or_null(st, 3),
-        "status", text_or_null(st, 4), "created_at", text_or_null(st, 5),
-        "updated_at", text_or_null(st, 6), "booking_id", booking,
-        "learner", "id", (json_int_t)sqlite3_column_int64(st, 8), "name", text_or_null(st, 9),
-        "email", text_or_null(st, 10), "borough", text_or_null(st, 11),
-        "session", "id", (json_int_t)sqlite3_column_int64(st, 12), "title", text_or_null(st, 13),
-        "starts_at", text_or_null(st, 14), "host_borough", text_or_null(st, 15));
+        "reason", db_json_text(st, 1), "amount_pence", amount, "note", db_json_text(st, 3),
+        "status", db_json_text(st, 4), "created_at", db_json_text(st, 5),
+        "updated_at", db_json_text(st, 6), "booking_id", booking,
+        "learner", "id", (json_int_t)sqlite3_column_int64(st, 8), "name", db_json_text(st, 9),
+        "email", db_json_text(st, 10), "borough", db_json_text(st, 11),
+        "session", "id", (json_int_t)sqlite3_column_int64(st, 12), "title", db_json_text(st, 13),
+        "starts_at", db_json_text(st, 14), "host_borough", db_json_text(st, 15));
 }
 
 int store_charges_json(int64_t borough_id, const char *status, json_t **ret)

@@ -21,12 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static void bind_text_or_null(sqlite3_stmt *st, int i, json_t *v)
 {
     const char *s = json_string_value(v);
@@ -204,7 +198,7 @@ int store_borough_list_json(json_t **ret)
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(list, json_pack("{sI ss ss}", "id",
-            (json_int_t)sqlite3_column_int64(st, 0), "name", col(st, 1), "slug", col(st, 2)));
+            (json_int_t)sqlite3_column_int64(st, 0), "name", db_str(st, 1), "slug", db_str(st, 2)));
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) {
         json_decref(list);
@@ -233,7 +227,7 @@ static void bind_scope(sqlite3_stmt *st, scope s)
 
 static json_t *group_or_null(sqlite3_stmt *st, int i)
 {
-    const char *g = col(st, i);
+    const char *g = db_str(st, i);
     return *g ? json_string(g) : json_null();
 }
 
@@ -285,7 +279,7 @@ static int organisations(scope s, json_t **ret_by_id, json_t **ret_list, json_in
             char key[24];
             snprintf(key, sizeof key, "%lld", (long long)sqlite3_column_int64(st, 0));
             json_t *o = json_pack("{sI ss ss si}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                                  "name", col(st, 1), "borough", col(st, 2), "learners", 0);
+                                  "name", db_str(st, 1), "borough", db_str(st, 2), "learners", 0);
             json_object_set(by_id, key, o);
             json_array_append_new(list, o);
         }

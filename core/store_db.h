@@ -6,6 +6,7 @@
 #ifndef CAIRN_STORE_DB_H
 #define CAIRN_STORE_DB_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -30,6 +31,10 @@ int db_commit(void);
 void db_rollback(void);
 /* A copy of column i as a malloc'd string, or NULL when it is NULL. */
 char *db_text(sqlite3_stmt *st, int i);
+/* Column i as a JSON string, or JSON null when it is NULL. */
+json_t *db_json_text(sqlite3_stmt *st, int i);
+/* Column i as text valid until the next step or reset; "" when NULL. */
+const char *db_str(sqlite3_stmt *st, int i);
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). */
 void db_now_iso(char *buf);
 

@@ -21,12 +21,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static json_t *int_or_null(sqlite3_stmt *st, int i)
 {
     return sqlite3_column_type(st, i) == SQLITE_NULL ? json_null()
@@ -66,9 +60,9 @@ static int awaiting_sessions(int64_t user_id, json_t *list)
         json_t *o = json_pack("{ss sI sI ss ss ss so ss ss ss ss ss}",
             "kind", "session", "session_id", (json_int_t)sqlite3_column_int64(st, 0),
             "course_id", (json_int_t)sqlite3_column_int64(st, 1),
-            "title", col(st, 2), "aims", col(st, 3), "group", col(st, 4),
-            "level", level_of(st, 5), "trainer", col(st, 6),
-            "starts_at", col(st, 7), "ends_at", col(st, 8), "host_borough", col(st, 9),
+            "title", db_str(st, 2), "aims", db_str(st, 3), "group", db_str(st, 4),
+            "level", level_of(st, 5), "trainer", db_str(st, 6),
+            "starts_at", db_str(st, 7), "ends_at", db_str(st, 8), "host_borough", db_str(st, 9),
             "status", sqlite3_column_int(st, 10) ? "attended" : "partly_attended");
         json_array_append_new(list, o);
     }
@@ -92,7 +86,7 @@ static int awaiting_modules(int64_t user_id, json_t *list)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(list, json_pack("{ss sI ss ss ss ss}",
             "kind", "module", "package_id", (json_int_t)sqlite3_column_int64(st, 0),
-            "title", col(st, 1), "aims", "", "completed_at", col(st, 2), "status", col(st, 3)));
+            "title", db_str(st, 1), "aims", "", "completed_at", db_str(st, 2), "status", db_str(st, 3)));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_fail("feedback: modules to evaluate");
 }
@@ -117,15 +111,15 @@ static int given(int64_t user_id, json_t *list)
         json_t *o = json_pack("{sI ss ss ss si si si ss ss}",
             "id", (json_int_t)sqlite3_column_int64(st, 0),
             "kind", session ? "session" : "module",
-            "title", col(st, 3), "aims", col(st, 4),
+            "title", db_str(st, 3), "aims", db_str(st, 4),
             "usefulness", sqlite3_column_int(st, 7),
             "confidence_before", sqlite3_column_int(st, 8),
             "confidence_after", sqlite3_column_int(st, 9),
-            "comments", col(st, 10), "created_at", col(st, 11));
+            "comments", db_str(st, 10), "created_at", db_str(st, 11));
         if (o && session) {
             json_object_set_new(o, "session_id", int_or_null(st, 1));
-            json_object_set_new(o, "trainer", json_string(col(st, 5)));
-            json_object_set_new(o, "starts_at", json_string(col(st, 6)));
+            json_object_set_new(o, "trainer", json_string(db_str(st, 5)));
+            json_object_set_new(o, "starts_at", json_string(db_str(st, 6)));
         } else if (o) {
             json_object_set_new(o, "package_id", int_or_null(st, 2));
         }
@@ -289,18 +283,18 @@ static int session_groups(const cairn_feedback_query *q, json_t *list, json_t *b
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *o = json_object();
         json_t *course = json_pack("{sI ss ss so}", "id", (json_int_t)sqlite3_column_int64(st, 2),
-            "title", col(st, 3), "group", col(st, 4), "level", level_of(st, 5));
+            "title", db_str(st, 3), "group", db_str(st, 4), "level", level_of(st, 5));
         switch (q->by) {
         case FEEDBACK_BY_SESSION:
             json_object_set_new(o, "session", json_pack("{sI ss ss s{sI ss}}",
-                "id", (json_int_t)sqlite3_column_int64(st, 1), "starts_at", col(st, 6),
-                "trainer", col(st, 9), "host_borough", "id",
-                (json_int_t)sqlite3_column_int64(st, 10), "name", col(st, 11)));
+                "id", (json_int_t)sqlite3_column_int64(st, 1), "starts_at", db_str(st, 6),
+                "trainer", db_str(st, 9), "host_borough", "id",
+                (json_int_t)sqlite3_column_int64(st, 10), "name", db_str(st, 11)));
             json_object_set_new(o, "course", course);
             break;
         case FEEDBACK_BY_TRAINER:
             json_decref(course);
-            json_object_set_new(o, "trainer", json_string(col(st, 9)));
+            json_object_set_new(o, "trainer", json_string(db_str(st, 9)));
             json_object_set_new(o, "sessions", json_integer(sqlite3_column_int64(st, 8)));
             json_object_set_new(o, "courses", json_integer(sqlite3_column_int64(st, 12)));
             break;
@@ -310,7 +304,7 @@ static int session_groups(const cairn_feedback_query *q, json_t *list, json_t *b
             break;
         }
         add_figures(o, st, 13, "attended");
-        json_object_set(by_key, col(st, 0), o);
+        json_object_set(by_key, db_str(st, 0), o);
         json_array_append_new(list, o);
     }
     sqlite3_reset(st);
@@ -328,8 +322,8 @@ static int session_groups(const cairn_feedback_query *q, json_t *list, json_t *b
     sqlite3_bind_int64(st, 3, q->session_id);
     sqlite3_bind_text(st, 4, grouping_name(q->by), -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(json_object_get(json_object_get(by_key, col(st, 0)), "comments"),
-                              json_string(col(st, 1)));
+        json_array_append_new(json_object_get(json_object_get(by_key, db_str(st, 0)), "comments"),
+                              json_string(db_str(st, 1)));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_fail("feedback: session comments");
 }
@@ -361,9 +355,9 @@ static int module_groups(const cairn_feedback_query *q, json_t *list, json_t *by
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *o = json_pack("{s{sI ss}}", "package",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "title", col(st, 1));
+            "id", (json_int_t)sqlite3_column_int64(st, 0), "title", db_str(st, 1));
         add_figures(o, st, 2, "completed");
-        json_object_set(by_key, col(st, 0), o);
+        json_object_set(by_key, db_str(st, 0), o);
         json_array_append_new(list, o);
     }
     sqlite3_reset(st);
@@ -379,8 +373,8 @@ static int module_groups(const cairn_feedback_query *q, json_t *list, json_t *by
     sqlite3_bind_int64(st, 1, q->borough_id);
     sqlite3_bind_int64(st, 2, q->package_id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(json_object_get(json_object_get(by_key, col(st, 0)), "comments"),
-                              json_string(col(st, 1)));
+        json_array_append_new(json_object_get(json_object_get(by_key, db_str(st, 0)), "comments"),
+                              json_string(db_str(st, 1)));
     sqlite3_reset(st);
     return rc == SQLITE_DONE ? 0 : db_fail("feedback: module comments");
 }

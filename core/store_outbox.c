@@ -17,18 +17,6 @@ static void iso_at(time_t t, char buf[24])
     strftime(buf, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static json_t *text_or_null(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 int store_outbox_enqueue(const cairn_outbox_new *m, bool *ret_added)
 {
     char now[24];
@@ -195,19 +183,19 @@ static int listing(sqlite3_stmt *st, bool officer, const char *status, int limit
             next = json_integer_value(json_object_get(json_array_get(list, n - 1), "id"));
             break;
         }
-        const char *st_status = col(st, 4);
+        const char *st_status = db_str(st, 4);
         json_t *o = json_pack("{sI ss ss ss ss si ss so sb}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "kind", col(st, 1),
-            "subject", col(st, 2), "body", col(st, 3), "status", st_status,
-            "attempts", sqlite3_column_int(st, 5), "created_at", col(st, 6),
-            "sent_at", text_or_null(st, 7), "emailed", strcmp(st_status, "sent") == 0);
+            "id", (json_int_t)sqlite3_column_int64(st, 0), "kind", db_str(st, 1),
+            "subject", db_str(st, 2), "body", db_str(st, 3), "status", st_status,
+            "attempts", sqlite3_column_int(st, 5), "created_at", db_str(st, 6),
+            "sent_at", db_json_text(st, 7), "emailed", strcmp(st_status, "sent") == 0);
         if (o && officer) {
-            json_object_set_new(o, "last_error", text_or_null(st, 8));
+            json_object_set_new(o, "last_error", db_json_text(st, 8));
             json_object_set_new(o, "recipient", json_pack("{ss so so so}",
-                "email", col(st, 9),
+                "email", db_str(st, 9),
                 "id", sqlite3_column_type(st, 10) == SQLITE_NULL ? json_null()
                     : json_integer(sqlite3_column_int64(st, 10)),
-                "name", text_or_null(st, 11), "borough", text_or_null(st, 12)));
+                "name", db_json_text(st, 11), "borough", db_json_text(st, 12)));
         }
         json_array_append_new(list, o);
         n++;

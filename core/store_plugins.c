@@ -11,12 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *text_or_null(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
 int store_borough_context_json(int64_t borough_id, json_t **ret)
 {
     sqlite3_stmt *st = db_stmt(
@@ -40,7 +34,7 @@ int store_borough_context_json(int64_t borough_id, json_t **ret)
         json_t *o = json_pack("{sI ss}", "id", (json_int_t)sqlite3_column_int64(st, 3),
                               "name", (const char *)sqlite3_column_text(st, 4));
         if (o && sqlite3_column_type(st, 5) != SQLITE_NULL)
-            json_object_set_new(o, "code", text_or_null(st, 5));
+            json_object_set_new(o, "code", db_json_text(st, 5));
         json_array_append_new(json_object_get(b, "organisations"), o);
     }
     sqlite3_reset(st);
@@ -66,7 +60,7 @@ int store_organisation_json(int64_t organisation_id, json_t **ret)
                               "name", (const char *)sqlite3_column_text(st, 1),
                               "borough_id", (json_int_t)sqlite3_column_int64(st, 3));
         if (o && sqlite3_column_type(st, 2) != SQLITE_NULL)
-            json_object_set_new(o, "code", text_or_null(st, 2));
+            json_object_set_new(o, "code", db_json_text(st, 2));
         r = o ? 0 : -ENOMEM;
         if (o)
             *ret = o;
@@ -133,7 +127,7 @@ int store_learner_context_json(int64_t user_id, json_t **ret)
         json_t *o = json_pack("{sI ss}", "id", (json_int_t)sqlite3_column_int64(st, 9),
                               "name", (const char *)sqlite3_column_text(st, 10));
         if (o && sqlite3_column_type(st, 11) != SQLITE_NULL)
-            json_object_set_new(o, "code", text_or_null(st, 11));
+            json_object_set_new(o, "code", db_json_text(st, 11));
         json_object_set_new(l, "organisation", o);
     }
     sqlite3_reset(st);

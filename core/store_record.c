@@ -15,18 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static json_t *text_or_null(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? json_string((const char *)t) : json_null();
-}
-
-static const char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
-}
-
 static json_t *level_or_null(sqlite3_stmt *st, int i)
 {
     int level = sqlite3_column_int(st, i);
@@ -88,12 +76,12 @@ int store_record_entries_json(int64_t user_id, json_t **ret)
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *kind = col(st, 1), *status = col(st, 6);
+        const char *kind = db_str(st, 1), *status = db_str(st, 6);
         json_t *o = json_pack("{ss ss ss so so sf ss sb ss}",
-            "date", col(st, 0), "kind", kind, "title", col(st, 2),
-            "group", text_or_null(st, 3), "level", level_or_null(st, 4),
+            "date", db_str(st, 0), "kind", kind, "title", db_str(st, 2),
+            "group", db_json_text(st, 3), "level", level_or_null(st, 4),
             "hours", sqlite3_column_double(st, 5), "status", status,
-            "flagged", sqlite3_column_int(st, 7) != 0, "item_ref", col(st, 8));
+            "flagged", sqlite3_column_int(st, 7) != 0, "item_ref", db_str(st, 8));
         if (!o)
             continue;
         char id[48], url[96];
@@ -125,17 +113,17 @@ int store_record_entries_json(int64_t user_id, json_t **ret)
         } else {
             json_t *by = sqlite3_column_type(st, 19) == SQLITE_NULL ? json_null()
                 : json_pack("{sI ss}", "id", (json_int_t)sqlite3_column_int64(st, 19),
-                            "name", col(st, 20));
+                            "name", db_str(st, 20));
             json_object_set_new(o, "evidence", json_pack("{sI ss ss ss ss so ss}",
-                "id", (json_int_t)sqlite3_column_int64(st, 11), "kind", col(st, 15),
-                "provider", col(st, 16), "note", col(st, 17), "source", col(st, 18),
-                "entered_by", by, "created_at", col(st, 21)));
+                "id", (json_int_t)sqlite3_column_int64(st, 11), "kind", db_str(st, 15),
+                "provider", db_str(st, 16), "note", db_str(st, 17), "source", db_str(st, 18),
+                "entered_by", by, "created_at", db_str(st, 21)));
         }
         json_object_set_new(o, "feedback_url", feedback);
         json_object_set_new(o, "feedback_given", json_boolean(given));
         if (sqlite3_column_type(st, 14) != SQLITE_NULL) {
-            snprintf(url, sizeof url, "/certificate.html?code=%s", col(st, 14));
-            json_object_set_new(o, "certificate", json_pack("{ss ss}", "code", col(st, 14),
+            snprintf(url, sizeof url, "/certificate.html?code=%s", db_str(st, 14));
+            json_object_set_new(o, "certificate", json_pack("{ss ss}", "code", db_str(st, 14),
                                                             "url", url));
         } else {
             json_object_set_new(o, "certificate", json_null());
@@ -179,11 +167,11 @@ int store_record_completions_json(int64_t user_id, json_t **ret)
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *o = json_pack("{ss ss ss ss ss ss sf}", "kind", col(st, 0), "source", col(st, 1),
-            "item_ref", col(st, 2), "title", col(st, 3), "completed_at", col(st, 5),
-            "status", col(st, 6), "hours", sqlite3_column_double(st, 7));
+        json_t *o = json_pack("{ss ss ss ss ss ss sf}", "kind", db_str(st, 0), "source", db_str(st, 1),
+            "item_ref", db_str(st, 2), "title", db_str(st, 3), "completed_at", db_str(st, 5),
+            "status", db_str(st, 6), "hours", sqlite3_column_double(st, 7));
         if (o && sqlite3_column_type(st, 4) != SQLITE_NULL)
-            json_object_set_new(o, "alt_title", json_string(col(st, 4)));
+            json_object_set_new(o, "alt_title", json_string(db_str(st, 4)));
         if (o && sqlite3_column_type(st, 8) != SQLITE_NULL)
             json_object_set_new(o, "score", json_real(sqlite3_column_double(st, 8)));
         if (o && sqlite3_column_type(st, 9) != SQLITE_NULL)
@@ -207,7 +195,7 @@ int store_user_borough(int64_t user_id, int64_t *ret_borough_id, cairn_role *ret
     sqlite3_bind_int64(st, 1, user_id);
     int rc = sqlite3_step(st), r = 0;
     cairn_role role;
-    if (rc == SQLITE_ROW && cairn_role_parse(col(st, 1), &role) == 0) {
+    if (rc == SQLITE_ROW && cairn_role_parse(db_str(st, 1), &role) == 0) {
         *ret_borough_id = sqlite3_column_int64(st, 0);
         *ret_role = role;
     } else {
@@ -266,15 +254,15 @@ int store_evidence_json(int64_t id, json_t **ret)
     }
     json_t *by = sqlite3_column_type(st, 11) == SQLITE_NULL ? json_null()
         : json_pack("{sI ss}", "id", (json_int_t)sqlite3_column_int64(st, 11),
-                    "name", col(st, 12));
+                    "name", db_str(st, 12));
     json_t *o = json_pack("{sI sI ss ss ss so so sf ss ss ss so ss}",
         "id", (json_int_t)sqlite3_column_int64(st, 0),
         "user_id", (json_int_t)sqlite3_column_int64(st, 1),
-        "kind", col(st, 2), "title", col(st, 3), "provider", col(st, 4),
-        "group", text_or_null(st, 5), "level", level_or_null(st, 6),
-        "hours", sqlite3_column_double(st, 7), "completed_on", col(st, 8),
-        "note", col(st, 9), "source", col(st, 10), "entered_by", by,
-        "created_at", col(st, 13));
+        "kind", db_str(st, 2), "title", db_str(st, 3), "provider", db_str(st, 4),
+        "group", db_json_text(st, 5), "level", level_or_null(st, 6),
+        "hours", sqlite3_column_double(st, 7), "completed_on", db_str(st, 8),
+        "note", db_str(st, 9), "source", db_str(st, 10), "entered_by", by,
+        "created_at", db_str(st, 13));
     sqlite3_reset(st);
     if (!o)
         return -ENOMEM;
@@ -438,8 +426,8 @@ static json_t *elearning_record(int64_t source_id)
     json_t *o = NULL;
     if (sqlite3_step(st) == SQLITE_ROW) {
         o = json_pack("{ss ss ss ss ss sf sn sn sI}", "kind", "elearning",
-            "item_ref", col(st, 0), "title", col(st, 1), "completed_at", col(st, 2),
-            "status", col(st, 3), "hours", sqlite3_column_double(st, 4), "group", "level",
+            "item_ref", db_str(st, 0), "title", db_str(st, 1), "completed_at", db_str(st, 2),
+            "status", db_str(st, 3), "hours", sqlite3_column_double(st, 4), "group", "level",
             "time_spent_seconds", (json_int_t)sqlite3_column_int64(st, 6));
         if (o && sqlite3_column_type(st, 5) != SQLITE_NULL)
             json_object_set_new(o, "score", json_real(sqlite3_column_double(st, 5)));
@@ -465,9 +453,9 @@ static json_t *attendance_record(int64_t source_id)
     json_t *o = NULL;
     if (sqlite3_step(st) == SQLITE_ROW)
         o = json_pack("{ss ss ss ss ss sf so so sI}", "kind", "course",
-            "item_ref", col(st, 0), "title", col(st, 1), "completed_at", col(st, 2),
+            "item_ref", db_str(st, 0), "title", db_str(st, 1), "completed_at", db_str(st, 2),
             "status", "attended", "hours", sqlite3_column_double(st, 3),
-            "group", text_or_null(st, 4), "level", level_or_null(st, 5),
+            "group", db_json_text(st, 4), "level", level_or_null(st, 5),
             "session_id", (json_int_t)sqlite3_column_int64(st, 6));
     sqlite3_reset(st);
     return o;
@@ -492,12 +480,12 @@ int store_certificate_json(const char *code, json_t **ret)
     char *source = db_text(st, 2);
     json_t *borough = sqlite3_column_type(st, 8) == SQLITE_NULL ? json_null()
         : json_pack("{sI ss ss}", "id", (json_int_t)sqlite3_column_int64(st, 8),
-                    "name", col(st, 9), "slug", col(st, 10));
-    json_t *o = json_pack("{ss sI ss sI ss ss so s{sI ss} so}", "code", col(st, 0),
+                    "name", db_str(st, 9), "slug", db_str(st, 10));
+    json_t *o = json_pack("{ss sI ss sI ss ss so s{sI ss} so}", "code", db_str(st, 0),
         "user_id", (json_int_t)uid, "source", source ? source : "",
-        "source_id", (json_int_t)source_id, "title", col(st, 4), "issued_at", col(st, 5),
-        "revoked_at", text_or_null(st, 6), "learner", "id", (json_int_t)uid,
-        "name", col(st, 7), "borough", borough);
+        "source_id", (json_int_t)source_id, "title", db_str(st, 4), "issued_at", db_str(st, 5),
+        "revoked_at", db_json_text(st, 6), "learner", "id", (json_int_t)uid,
+        "name", db_str(st, 7), "borough", borough);
     sqlite3_reset(st);
     if (!o) {
         free(source);
