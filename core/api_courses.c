@@ -395,6 +395,10 @@ void api_officer_sessions(cairn_req *r)
     reply_json(r, 200, out);
 }
 
+static void booking_event(int64_t user_id, const char *change, int64_t booking_id, json_t *s,
+                          bool by_officer, json_t *extra);
+static json_t *with_reason(const char *reason);
+
 void api_session_update(cairn_req *r)
 {
     json_t *body = req_json_object(r), *s = NULL, *out = NULL;
@@ -405,7 +409,10 @@ void api_session_update(cairn_req *r)
     char deadline[21];
     if (!session_fields(r, body, s, &f, deadline))
         goto done;
-    int e = store_course_session_update(r->ids[0], &f);
+    cairn_promotion promoted[64];
+    size_t n_promoted = 0;
+    int e = store_course_session_update(r->ids[0], &f, promoted,
+                                        sizeof promoted / sizeof promoted[0], &n_promoted);
     if (e == -ECANCELED)
         reply_error(r, 409, "session_cancelled", "This session has been cancelled; it can no "
                     "longer change.");
@@ -416,6 +423,10 @@ void api_session_update(cairn_req *r)
         reply_store_error(r, e, "session");
     else {
         notify_session(r->ids[0], "session_changed");
+        for (size_t i = 0; i < n_promoted; i++) {
+            booking_event(promoted[i].user_id, "promoted", promoted[i].booking_id, out, true, NULL);
+            notify_booking(promoted[i].booking_id, "waitlist_promoted");
+        }
         reply_json(r, 200, json_pack("{so}", "session", out));
     }
 done:
@@ -424,9 +435,6 @@ done:
     json_decref(body);
 }
 
-static void booking_event(int64_t user_id, const char *change, int64_t booking_id, json_t *s,
-                          bool by_officer, json_t *extra);
-static json_t *with_reason(const char *reason);
 
 /* A cancelled session keeps its bookings' rows as they were, but each place
  * and waitlist place on it has ended: one "session_cancelled" event each. */

@@ -256,8 +256,23 @@ static int session_status(int64_t id)
     return r;
 }
 
-int store_course_session_update(int64_t id, const cairn_session_fields *f)
+/* A waitlisted booking's place in line, counted now: the stored
+ * waitlist_position only orders the line (it is never renumbered when the
+ * people ahead are promoted or leave), so it is never shown as it is. */
+#define WAIT_RANK(b)                                                              \
+    "CASE WHEN " b ".status = 'waitlisted' THEN (SELECT COUNT(*) FROM bookings w" \
+    " WHERE w.session_id = " b ".session_id AND w.status = 'waitlisted'"          \
+    " AND (w.waitlist_position < " b ".waitlist_position"                         \
+    "  OR (w.waitlist_position = " b ".waitlist_position AND w.id <= " b ".id)))" \
+    " END"
+
+static int promote(int64_t session_id, int64_t host, int capacity, int open_places,
+                   const char *now, int64_t *ret_booking, int64_t *ret_user);
+
+int store_course_session_update(int64_t id, const cairn_session_fields *f,
+                                cairn_promotion *ret_promoted, size_t max, size_t *ret_n)
 {
+    *ret_n = 0;
     char now[24];
     db_now_iso(now);
     int r = db_begin();
@@ -313,6 +328,28 @@ int store_course_session_update(int64_t id, const cairn_session_fields *f)
     }
     if (!r)
         r = insert_dates(id, f->dates);
+    /* Places this change opened go to the waitlist, as a cancellation's
+     * would; nobody is promoted into a session that has begun. */
+    if (!r && strcmp(first_start(f), now) > 0) {
+        int64_t host = 0;
+        st = db_stmt("SELECT host_borough_id FROM course_sessions WHERE id = ?");
+        if (!st)
+            r = -EIO;
+        else {
+            sqlite3_bind_int64(st, 1, id);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                host = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+        for (;;) {
+            int64_t booking = 0, user = 0;
+            if (r || (r = promote(id, host, f->capacity, f->open_places, now, &booking, &user)) ||
+                !booking)
+                break;
+            if (*ret_n < max)
+                ret_promoted[(*ret_n)++] = (cairn_promotion){ booking, user };
+        }
+    }
     if (!r)
         r = db_commit();
     if (r)
@@ -469,8 +506,9 @@ int store_course_session_json(int64_t id, int64_t viewer_borough, json_t **ret)
 static int my_booking_json(int64_t session_id, int64_t user_id, json_t **ret)
 {
     sqlite3_stmt *st = db_stmt(
-        "SELECT id, status, waitlist_position FROM bookings WHERE session_id = ? AND user_id = ?"
-        " ORDER BY status = 'cancelled', id DESC LIMIT 1");
+        "SELECT b.id, b.status, " WAIT_RANK("b") " FROM bookings b"
+        " WHERE b.session_id = ? AND b.user_id = ?"
+        " ORDER BY b.status = 'cancelled', b.id DESC LIMIT 1");
     if (!st)
         return -EIO;
     sqlite3_bind_int64(st, 1, session_id);
@@ -625,7 +663,7 @@ int store_sessions_hosted_json(int64_t borough_id, const cairn_page *page, json_
 int store_course_session_bookings_json(int64_t id, json_t **ret)
 {
     sqlite3_stmt *st = db_stmt(
-        "SELECT b.id, b.status, b.reason, b.waitlist_position, b.late_cancellation,"
+        "SELECT b.id, b.status, b.reason, " WAIT_RANK("b") ", b.late_cancellation,"
         " b.created_at, b.updated_at, u.id, u.name, u.email, bo.name, b.moved_from"
         " FROM bookings b JOIN users u ON u.id = b.user_id"
         " LEFT JOIN boroughs bo ON bo.id = u.borough_id WHERE b.session_id = ?"
@@ -746,17 +784,24 @@ int store_booking_make(int64_t session_id, int64_t user_id, bool pending, bool w
     if ((r = session_counts(session_id, host, &c)))
         goto fail;
     cairn_booking_result out = { 0 };
+    int wait_key = 0;
     if (free_for(capacity, open_places, &c, is_host) > 0) {
         out.status = pending ? "pending" : "booked";
     } else if (waitlist) {
+        /* the stored key goes after everyone's; the learner is told their
+         * place in line (WAIT_RANK) */
         sqlite3_stmt *st = db_stmt(
-            "SELECT COALESCE(MAX(waitlist_position), 0) + 1 FROM bookings WHERE session_id = ?");
+            "SELECT COALESCE(MAX(waitlist_position), 0) + 1,"
+            " COUNT(*) FILTER (WHERE status = 'waitlisted') + 1"
+            " FROM bookings WHERE session_id = ?");
         if (!st) {
             r = -EIO;
             goto fail;
         }
         sqlite3_bind_int64(st, 1, session_id);
-        out.waitlist_position = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
+        bool row = sqlite3_step(st) == SQLITE_ROW;
+        wait_key = row ? sqlite3_column_int(st, 0) : 1;
+        out.waitlist_position = row ? sqlite3_column_int(st, 1) : 1;
         sqlite3_reset(st);
         out.status = "waitlisted";
     } else {
@@ -773,8 +818,8 @@ int store_booking_make(int64_t session_id, int64_t user_id, bool pending, bool w
     sqlite3_bind_int64(st, 1, session_id);
     sqlite3_bind_int64(st, 2, user_id);
     sqlite3_bind_text(st, 3, out.status, -1, SQLITE_STATIC);
-    if (out.waitlist_position)
-        sqlite3_bind_int(st, 4, out.waitlist_position);
+    if (wait_key)
+        sqlite3_bind_int(st, 4, wait_key);
     sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 6, pending);
     if ((r = db_exec_stmt(st)))
@@ -972,8 +1017,9 @@ fail:
 int store_booking_json(int64_t booking_id, json_t **ret)
 {
     sqlite3_stmt *st = db_stmt(
-        "SELECT id, session_id, user_id, status, reason, waitlist_position, late_cancellation,"
-        " created_at, updated_at, moved_from FROM bookings WHERE id = ?");
+        "SELECT b.id, b.session_id, b.user_id, b.status, b.reason, " WAIT_RANK("b") ","
+        " b.late_cancellation, b.created_at, b.updated_at, b.moved_from FROM bookings b"
+        " WHERE b.id = ?");
     if (!st)
         return -EIO;
     sqlite3_bind_int64(st, 1, booking_id);

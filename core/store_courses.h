@@ -39,8 +39,16 @@ typedef struct cairn_session_fields {
     json_t *dates;              /* [{"starts_at","ends_at"}], validated, sorted */
 } cairn_session_fields;
 int store_course_session_create(const cairn_session_fields *f, int64_t created_by, int64_t *ret_id);
-/* Replaces every field and date; SEQUENCE goes up. -ENOENT, -ECANCELED. */
-int store_course_session_update(int64_t id, const cairn_session_fields *f);
+/* Replaces every field and date; SEQUENCE goes up. -ENOENT, -ECANCELED.
+ * When the change frees places (more capacity or open places) on a session
+ * that has not begun, waitlisted learners are promoted in the same
+ * transaction, in waitlist order: up to max of them are reported in
+ * ret_promoted (booking, user), their number in *ret_n. */
+typedef struct cairn_promotion {
+    int64_t booking_id, user_id;
+} cairn_promotion;
+int store_course_session_update(int64_t id, const cairn_session_fields *f,
+                                cairn_promotion *ret_promoted, size_t max, size_t *ret_n);
 /* Status cancelled, SEQUENCE up. -ENOENT, -EALREADY when already cancelled. */
 int store_course_session_cancel(int64_t id, const char *reason);
 /* The session as in docs/API.md, with counts; viewer_borough (0: none)

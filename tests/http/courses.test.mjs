@@ -305,6 +305,38 @@ describe('booking', () => {
     assert.equal(rebook.body.booking.status, 'waitlisted');
   });
 
+  test('more places on the session go to the waitlist, in order; fewer promote nobody', async () => {
+    const s = await session({ capacity: 1 });
+    const [a, b, c, d] = await learners(4);
+    assert.equal((await book(a, s.id)).body.booking.status, 'booked');
+    for (const l of [b, c, d])
+      assert.equal((await book(l, s.id, { waitlist: true })).body.booking.status, 'waitlisted');
+    const put = (fields) => officerLeics.request('PUT', `/api/sessions/${s.id}`, { json: fields });
+    // a change that frees no place promotes nobody
+    let r = await put({ trainer: 'Sam Reid' });
+    assert.equal(r.status, 200, r.text);
+    let list = (await officerLeics.get(`/api/sessions/${s.id}/bookings`)).body;
+    assert.deepEqual(list.waitlist.map((x) => x.learner.email), [b.email, c.email, d.email]);
+    // two more places: the first two on the waitlist, the third stays first in line
+    r = await put({ capacity: 3 });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.session.booked, 3);
+    list = (await officerLeics.get(`/api/sessions/${s.id}/bookings`)).body;
+    assert.deepEqual(list.bookings.map((x) => [x.learner.email, x.status]),
+      [[a.email, 'booked'], [b.email, 'promoted'], [c.email, 'promoted']]);
+    // shown as their place in line now: first
+    assert.deepEqual(list.waitlist.map((x) => [x.learner.email, x.waitlist_position]), [[d.email, 1]]);
+    const dSees = (await d.client.get('/api/sessions')).body.sessions.find((x) => x.id === s.id);
+    assert.equal(dSees.my_booking.waitlist_position, 1);
+    const msgs = (await c.client.get('/api/me/messages')).body.messages;
+    assert.ok(msgs.some((m) => m.kind === 'waitlist_promoted'), JSON.stringify(msgs.map((m) => m.kind)));
+    // back down to 1: places already given stay given
+    r = await put({ capacity: 1 });
+    assert.equal(r.status, 200, r.text);
+    list = (await officerLeics.get(`/api/sessions/${s.id}/bookings`)).body;
+    assert.equal(list.bookings.length, 3);
+  });
+
   test('a cancellation inside the notice period is flagged late', async () => {
     const s = await session({ dates: dates(2), cancel_notice_hours: 72 });
     const [a] = await learners(1);
