@@ -2,21 +2,10 @@
 // "Reports"): summary cards, training expiring soon, compliance per
 // organisation and per group and level, and feedback scores. Officers see
 // their own borough; admins choose one borough or all with ?borough=SLUG.
-import {
-  apiFetch,
-  el,
-  formatDate,
-  initComponents,
-  plural,
-  renderHeader,
-  requireUser,
-  showProblem,
-} from './common.js';
-import { levelName, num, percent, stackedChart } from './report-charts.js';
+import { el, formatDate, initComponents, plural } from './common.js';
+import { levelName, loadBoroughReport, num, percent, stackedChart } from './report-charts.js';
 
-const loading = document.getElementById('loading');
 const host = document.getElementById('dashboard');
-const summaryHost = document.querySelector('[data-error-summary]');
 
 const STATES = [
   { key: 'in_date', label: 'In date', cls: 'cairn-chart__part--in-date' },
@@ -70,20 +59,7 @@ function feedbackRows(f) {
   ];
 }
 
-function scopeForm(d, slug) {
-  const form = document.getElementById('scope-form');
-  const select = document.getElementById('borough');
-  for (const b of d.boroughs || []) {
-    select.append(el('option', { value: b.slug, selected: b.slug === slug }, b.name));
-  }
-  form.hidden = false;
-}
-
-function render(d, user, slug) {
-  const caption = document.getElementById('scope-caption');
-  caption.textContent = d.borough ? d.borough.name : 'All boroughs';
-  caption.hidden = false;
-  if (user.role === 'admin') scopeForm(d, slug);
+function render(d) {
   document.getElementById('as-of').textContent =
     `Figures for ${formatDate(d.today)}.` + (d.compliance && d.compliance.rebuilding
       ? ' The figures are being recalculated after a change to the borough rules and may be incomplete.' : '');
@@ -123,21 +99,5 @@ function render(d, user, slug) {
   initComponents(host);
 }
 
-async function main() {
-  const user = await requireUser(['officer', 'admin']);
-  renderHeader(user);
-  const slug = new URLSearchParams(location.search).get('borough') || '';
-  const query = slug ? `?borough=${encodeURIComponent(slug)}` : '';
-  try {
-    const d = await apiFetch(`/api/officer/dashboard${query}`);
-    render(d, user, slug);
-    host.hidden = false;
-  } catch (error) {
-    showProblem(summaryHost, error.message);
-  } finally {
-    loading.hidden = true;
-  }
-}
-
 initComponents();
-main();
+loadBoroughReport('/api/officer/dashboard', host, render);

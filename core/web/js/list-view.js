@@ -155,3 +155,29 @@ export function fieldFor(form, name) {
   const control = name && form.elements.namedItem(name);
   return control && control.id ? control.id : null;
 }
+
+/** An <option> of a filter select. */
+export function option(value, text) {
+  return el('option', { value: String(value) }, text);
+}
+
+/**
+ * The borough choices of a list's filter form, from GET /api/boroughs: the
+ * organisation select gets the organisations of the user's borough (admins:
+ * of every borough, grouped by borough when there are several), and for
+ * admins the borough select is filled and shown.
+ */
+export function fillBoroughChoices(user, boroughs) {
+  const organisation = document.getElementById('organisation');
+  const mine = (boroughs || []).filter((b) => user.role === 'admin' || b.id === (user.borough && user.borough.id));
+  for (const b of mine) {
+    const group = mine.length > 1 ? el('optgroup', { label: b.name }) : organisation;
+    for (const o of b.organisations || []) group.append(option(o.id, o.name));
+    if (group !== organisation) organisation.append(group);
+  }
+  if (user.role === 'admin') {
+    const select = document.getElementById('borough');
+    for (const b of boroughs || []) select.append(option(b.id, b.name));
+    document.getElementById('borough-group').hidden = false;
+  }
+}

@@ -15,7 +15,9 @@ import {
   showProblem,
   stateTag,
 } from './common.js';
-import { exportHref, fieldFor, fillForm, pageParams, rangeText, showPages, sortableHeader } from './list-view.js';
+import {
+  exportHref, fieldFor, fillBoroughChoices, fillForm, option, pageParams, rangeText, showPages, sortableHeader,
+} from './list-view.js';
 
 initComponents();
 
@@ -139,10 +141,6 @@ filterInput.addEventListener('input', () => {
   filterTimer = setTimeout(narrow, 150);
 });
 
-function option(value, text) {
-  return el('option', { value: String(value) }, text);
-}
-
 // The choices of the selects: organisations, modules, courses, boroughs.
 async function fillChoices(user) {
   const [boroughs, packages, courses] = await Promise.all([
@@ -150,22 +148,11 @@ async function fillChoices(user) {
     apiFetch('/api/packages').catch(() => ({ packages: [] })),
     apiFetch('/api/courses').catch(() => ({ courses: [] })),
   ]);
-  const organisation = document.getElementById('organisation');
-  const mine = (boroughs || []).filter((b) => user.role === 'admin' || b.id === (user.borough && user.borough.id));
-  for (const b of mine) {
-    const group = mine.length > 1 ? el('optgroup', { label: b.name }) : organisation;
-    for (const o of b.organisations || []) group.append(option(o.id, o.name));
-    if (group !== organisation) organisation.append(group);
-  }
+  fillBoroughChoices(user, boroughs);
   const names = moduleNames((packages && packages.packages || []).map((p) => ({ ...p, package_id: p.id })));
   for (const p of (packages && packages.packages) || []) document.getElementById('package').append(option(p.id, names.get(p.id)));
   for (const c of (courses && courses.courses) || []) {
     document.getElementById('course').append(option(c.id, c.level ? `${c.title} (Level ${c.level})` : c.title));
-  }
-  if (user.role === 'admin') {
-    const select = document.getElementById('borough');
-    for (const b of boroughs || []) select.append(option(b.id, b.name));
-    document.getElementById('borough-group').hidden = false;
   }
   fillForm(form, params);
 }

@@ -3,7 +3,9 @@
 // the server with the filters in the page's URL, and "Export CSV" of the
 // same list.
 import { apiFetch, el, formatDate, initComponents, renderHeader, requireUser, showErrors, showProblem } from './common.js';
-import { exportHref, fieldFor, fillForm, pageParams, rangeText, showPages, sortableHeader } from './list-view.js';
+import {
+  exportHref, fieldFor, fillBoroughChoices, fillForm, pageParams, rangeText, showPages, sortableHeader,
+} from './list-view.js';
 
 initComponents();
 
@@ -68,24 +70,8 @@ function render(entries) {
   );
 }
 
-function option(value, text) {
-  return el('option', { value: String(value) }, text);
-}
-
 async function fillChoices(user) {
-  const boroughs = await apiFetch('/api/boroughs').catch(() => []);
-  const organisation = document.getElementById('organisation');
-  const mine = (boroughs || []).filter((b) => user.role === 'admin' || b.id === (user.borough && user.borough.id));
-  for (const b of mine) {
-    const group = mine.length > 1 ? el('optgroup', { label: b.name }) : organisation;
-    for (const o of b.organisations || []) group.append(option(o.id, o.name));
-    if (group !== organisation) organisation.append(group);
-  }
-  if (user.role === 'admin') {
-    const select = document.getElementById('borough');
-    for (const b of boroughs || []) select.append(option(b.id, b.name));
-    document.getElementById('borough-group').hidden = false;
-  }
+  fillBoroughChoices(user, await apiFetch('/api/boroughs').catch(() => []));
   fillForm(form, params);
 }
 

@@ -1,8 +1,15 @@
 // Charts for the officers' reports (dashboard.js, tna.js): horizontal bars
 // drawn with CSS, hidden from screen readers, each followed by the same
 // figures as a table in a GOV.UK details component, so every number can be
-// read without the picture. Text only through el() (textContent).
-import { el } from './common.js';
+// read without the picture. Text only through el() (textContent). Also the
+// loading of a report page with its borough scope, which both pages share.
+import {
+  apiFetch,
+  el,
+  renderHeader,
+  requireUser,
+  showProblem,
+} from './common.js';
 
 /** 12345 → "12,345". */
 export function num(n) {
@@ -91,4 +98,43 @@ export function stackedChart(id, captionText, rows, segments, { label = 'name', 
     legend,
     chart,
     details('Show these figures as a table', figuresTable(`${id}-table`, captionText, columns, rows)));
+}
+
+// The caption naming the borough (or all boroughs) and, for admins, the
+// form that chooses one, filled from d.boroughs.
+function showScope(d, user, slug) {
+  const caption = document.getElementById('scope-caption');
+  caption.textContent = d.borough ? d.borough.name : 'All boroughs';
+  caption.hidden = false;
+  if (user.role !== 'admin') return;
+  const select = document.getElementById('borough');
+  for (const b of d.boroughs || []) {
+    select.append(el('option', { value: b.slug, selected: b.slug === slug }, b.name));
+  }
+  document.getElementById('scope-form').hidden = false;
+}
+
+/**
+ * A borough report page (dashboard, training needs) for officers and admins:
+ * reads path, for admins with ?borough=SLUG as the page was asked, shows the
+ * scope, then render(d) fills the page and host is shown; a failure goes to
+ * the page's error summary. Officers see their own borough.
+ */
+export async function loadBoroughReport(path, host, render) {
+  const loading = document.getElementById('loading');
+  const summaryHost = document.querySelector('[data-error-summary]');
+  const user = await requireUser(['officer', 'admin']);
+  renderHeader(user);
+  const slug = new URLSearchParams(location.search).get('borough') || '';
+  const query = slug ? `?borough=${encodeURIComponent(slug)}` : '';
+  try {
+    const d = await apiFetch(`${path}${query}`);
+    showScope(d, user, slug);
+    render(d);
+    host.hidden = false;
+  } catch (error) {
+    showProblem(summaryHost, error.message);
+  } finally {
+    loading.hidden = true;
+  }
 }

@@ -3,21 +3,10 @@
 // and level, how many are trained and in date, expired, not trained, and
 // the gap; the totals first. Organisations can be ordered by name, by the
 // largest gap or by the lowest share in date.
-import {
-  apiFetch,
-  el,
-  formatDate,
-  initComponents,
-  plural,
-  renderHeader,
-  requireUser,
-  showProblem,
-} from './common.js';
-import { figuresTable, levelName, num, percent } from './report-charts.js';
+import { el, formatDate, initComponents, plural } from './common.js';
+import { figuresTable, levelName, loadBoroughReport, num, percent } from './report-charts.js';
 
-const loading = document.getElementById('loading');
 const host = document.getElementById('tna');
-const summaryHost = document.querySelector('[data-error-summary]');
 
 const COLUMNS = [
   { key: 'name', label: 'Group and level' },
@@ -64,17 +53,7 @@ function renderOrganisations(d, order) {
       : [el('p', { class: 'govuk-body' }, 'No organisations yet.')]));
 }
 
-function scopeForm(d, slug) {
-  const select = document.getElementById('borough');
-  for (const b of d.boroughs || []) select.append(el('option', { value: b.slug, selected: b.slug === slug }, b.name));
-  document.getElementById('scope-form').hidden = false;
-}
-
-function render(d, user, slug) {
-  const caption = document.getElementById('scope-caption');
-  caption.textContent = d.borough ? d.borough.name : 'All boroughs';
-  caption.hidden = false;
-  if (user.role === 'admin') scopeForm(d, slug);
+function render(d) {
   document.getElementById('as-of').textContent = `Figures for ${formatDate(d.today)}, ${plural(d.learners, 'learner', 'learners')}.`;
   document.getElementById('totals').replaceChildren(d.totals.length
     ? figuresTable('totals-table', 'Training needs of all organisations', COLUMNS, rows(d.totals), { visibleCaption: false })
@@ -93,21 +72,5 @@ function render(d, user, slug) {
   });
 }
 
-async function main() {
-  const user = await requireUser(['officer', 'admin']);
-  renderHeader(user);
-  const slug = new URLSearchParams(location.search).get('borough') || '';
-  const query = slug ? `?borough=${encodeURIComponent(slug)}` : '';
-  try {
-    const d = await apiFetch(`/api/officer/tna${query}`);
-    render(d, user, slug);
-    host.hidden = false;
-  } catch (error) {
-    showProblem(summaryHost, error.message);
-  } finally {
-    loading.hidden = true;
-  }
-}
-
 initComponents();
-main();
+loadBoroughReport('/api/officer/tna', host, render);
