@@ -15,6 +15,9 @@ void api_logout(cairn_req *r);
 void api_training(cairn_req *r);
 void api_launch(cairn_req *r);
 void api_commit(cairn_req *r);
+/* The current version of module r->ids[0] (store_package_current); on
+ * failure replies 404 (no such module) or 500 and returns the error. */
+int api_package_current(cairn_req *r, cairn_package_version **ret_pv);
 
 /* api_sequencing.c: SCORM 2004 sequencing state */
 void api_package_sequencing(cairn_req *r);
@@ -107,6 +110,10 @@ void charges_sync_attendance(int64_t user_id, int64_t session_id);
 /* api_reports.c: the borough dashboard and the training needs analysis */
 void api_officer_dashboard(cairn_req *r);
 void api_officer_tna(cairn_req *r);
+/* Today's date in UTC, "YYYY-MM-DD", into buf (11 bytes). */
+void api_today_utc(char buf[11]);
+/* The time now in UTC, "YYYY-MM-DDTHH:MM:SSZ", into buf (21 bytes). */
+void api_now_utc(char buf[21]);
 
 /* api_dp.c: data protection: partnership figures and grants, the audit
  * log, retention periods, a learner's data export, erasure */

@@ -76,16 +76,6 @@ static bool email_plausible(const char *e)
     return at[1] != '.' && e[strlen(e) - 1] != '.';
 }
 
-/* Characters, as a person counts them (jansson has checked the UTF-8). */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
-}
-
 /* A required text field: present, trimmed length 1..max, no control chars. */
 static const char *text_field(cairn_req *r, json_t *body, const char *key,
                               const char *label, size_t max)
@@ -95,7 +85,7 @@ static const char *text_field(cairn_req *r, json_t *body, const char *key,
         reply_invalid(r, key, "Enter your %s.", label);
         return NULL;
     }
-    if (utf8_chars(v) > max) {
+    if (text_chars(v) > max) {
         reply_invalid(r, key, "Your %s must be %zu characters or fewer.", label, max);
         return NULL;
     }
@@ -110,11 +100,11 @@ static const char *text_field(cairn_req *r, json_t *body, const char *key,
 
 static bool password_ok(cairn_req *r, const char *key, const char *pw)
 {
-    if (!pw || utf8_chars(pw) < PASSWORD_MIN) {
+    if (!pw || text_chars(pw) < PASSWORD_MIN) {
         reply_invalid(r, key, "Your password must be at least %d characters.", PASSWORD_MIN);
         return false;
     }
-    if (utf8_chars(pw) > PASSWORD_MAX) {
+    if (text_chars(pw) > PASSWORD_MAX) {
         reply_invalid(r, key, "Your password must be %d characters or fewer.", PASSWORD_MAX);
         return false;
     }

@@ -35,40 +35,7 @@ enum {
     RETENTION_MONTHS_MAX = 1200, SLUG_MAX = 64, AUDIT_FLUSH_MS = 2000, COMPLIANCE_WAIT_MS = 1000,
 };
 
-static void today_utc(char buf[11])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, 11, "%Y-%m-%d", &tm);
-}
-
-static void now_utc(char buf[21])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* ---- query parameters (a bad one answers 422 naming it) ---- */
-
-static bool param_num(cairn_req *r, const char *key, int64_t lo, int64_t hi, int64_t *ret)
-{
-    const char *v = req_query(r, key);
-    if (!v || !*v)
-        return true;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || *end || !isdigit((unsigned char)v[0]) || n < lo || n > hi) {
-        reply_invalid(r, key, "%s must be a whole number from %lld to %lld.", key,
-                      (long long)lo, (long long)hi);
-        return false;
-    }
-    *ret = n;
-    return true;
-}
 
 static bool param_date(cairn_req *r, const char *key, const char **ret)
 {
@@ -88,8 +55,8 @@ static bool param_date(cairn_req *r, const char *key, const char **ret)
 static bool param_page(cairn_req *r, int64_t *ret_limit, int64_t *ret_offset)
 {
     int64_t limit = PAGE_DEFAULT, offset = 0;
-    if (!param_num(r, "limit", 1, PAGE_MAX, &limit) ||
-        !param_num(r, "offset", 0, 1000000000, &offset))
+    if (!req_query_int(r, "limit", 1, PAGE_MAX, &limit) ||
+        !req_query_int(r, "offset", 0, 1000000000, &offset))
         return false;
     *ret_limit = limit;
     *ret_offset = offset;
@@ -111,7 +78,7 @@ void api_partnership_summary(cairn_req *r)
      * thread took it: wait a little for that, as the officers' reports do */
     compliance_wait(COMPLIANCE_WAIT_MS);
     char today[11], since[11];
-    today_utc(today);
+    api_today_utc(today);
     time_t t = time(NULL) - (time_t)365 * 86400;
     struct tm tm;
     gmtime_r(&t, &tm);
@@ -154,7 +121,7 @@ static void partnership_report(cairn_req *r, int (*fn)(int64_t, const char *, js
     }
     compliance_wait(COMPLIANCE_WAIT_MS);
     char today[11];
-    today_utc(today);
+    api_today_utc(today);
     json_t *out = NULL, *list = NULL;
     if (fn(id, today, &out)) {
         reply_error(r, 500, "internal", "The report could not be made.");
@@ -181,7 +148,7 @@ void api_partnership_learners(cairn_req *r)
     if (!param_page(r, &limit, &offset))
         return;
     char now[21];
-    now_utc(now);
+    api_now_utc(now);
     json_t *rows;
     int64_t total;
     if (store_grant_learners_json(r->user->id, now, limit, offset, &rows, &total)) {
@@ -201,7 +168,7 @@ void api_admin_grants_list(cairn_req *r)
         return;
     }
     char now[21];
-    now_utc(now);
+    api_now_utc(now);
     json_t *rows;
     if (store_grants_json(active && !strcmp(active, "1"), now, &rows)) {
         reply_error(r, 500, "internal", "The grants could not be read.");
@@ -292,7 +259,7 @@ void api_admin_grants_create(cairn_req *r)
         goto out;
     }
     char today[11], last[11];
-    today_utc(today);
+    api_today_utc(today);
     time_t lim = time(NULL) + (time_t)GRANT_DAYS_MAX * 86400;
     struct tm tm;
     gmtime_r(&lim, &tm);
@@ -305,7 +272,7 @@ void api_admin_grants_create(cairn_req *r)
     }
     char expires[32], now[21];
     snprintf(expires, sizeof expires, "%sT23:59:59Z", until);
-    now_utc(now);
+    api_now_utc(now);
     int64_t id;
     json_t *g = NULL;
     e = store_grant_add(grantee, learner, borough, reason, r->user->id, expires, &id);
@@ -328,7 +295,7 @@ out:
 void api_admin_grants_revoke(cairn_req *r)
 {
     char now[21];
-    now_utc(now);
+    api_now_utc(now);
     json_t *g = NULL;
     int e = store_grant_json(r->ids[0], now, &g);
     if (!e)
@@ -364,8 +331,8 @@ static const char *const AUDIT_ACTIONS[] = {
 void api_audit_list(cairn_req *r)
 {
     audit_query q = { 0 };
-    if (!param_num(r, "actor", 1, INT64_MAX / 2, &q.actor_id) ||
-        !param_num(r, "subject", 1, INT64_MAX / 2, &q.subject_id) ||
+    if (!req_query_int(r, "actor", 1, INT64_MAX / 2, &q.actor_id) ||
+        !req_query_int(r, "subject", 1, INT64_MAX / 2, &q.subject_id) ||
         !param_date(r, "from", &q.from) || !param_date(r, "to", &q.to) ||
         !param_page(r, &q.limit, &q.offset))
         return;
@@ -495,7 +462,7 @@ static int export_of(cairn_req *r, json_t **ret)
         return e;
     }
     char today[11];
-    today_utc(today);
+    api_today_utc(today);
     json_object_set_new(*ret, "exported_at", json_string(today));
     return 0;
 }

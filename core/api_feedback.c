@@ -24,15 +24,6 @@ static const char *const scale_names[] = {
     "how useful it was", "how confident you felt before", "how confident you feel now",
 };
 
-/* Characters (not bytes) of a UTF-8 string; jansson has checked the encoding. */
-static size_t utf8_chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static void add_error(json_t *errors, const char *field, const char *message)
 {
     json_array_append_new(errors, json_pack("{ss ss}", "field", field, "error", message));
@@ -104,7 +95,7 @@ void api_feedback_create(cairn_req *r)
     if (cv && !json_is_null(cv)) {
         if (!json_is_string(cv))
             add_error(errors, "comments", "\"comments\" must be text.");
-        else if (utf8_chars(json_string_value(cv)) > MAX_COMMENTS)
+        else if (text_chars(json_string_value(cv)) > MAX_COMMENTS)
             add_error(errors, "comments", "Comments must be 2000 characters or fewer.");
         else
             f.comments = json_string_value(cv);

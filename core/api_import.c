@@ -436,10 +436,7 @@ void api_history_import(cairn_req *r)
         }
     }
     char today[11];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    api_today_utc(today);
     while ((e = csv_next(&rd, &rec)) == 1) {
         if (n == IMPORT_MAX_ROWS) {
             reply_error(r, 413, "too_many_rows", "The file has more than %d records; split it "

@@ -114,6 +114,16 @@ static int sco_attempt_limit(json_t *manifest, const char *sco_id)
     return 0;
 }
 
+int api_package_current(cairn_req *r, cairn_package_version **ret_pv)
+{
+    int ret = store_package_current(r->ids[0], ret_pv);
+    if (ret == -ENOENT)
+        reply_error(r, 404, "not_found", "There is no module %lld.", (long long)r->ids[0]);
+    else if (ret)
+        reply_error(r, 500, "internal", "The module could not be read.");
+    return ret;
+}
+
 void api_launch(cairn_req *r)
 {
     const char *want = NULL;
@@ -133,14 +143,9 @@ void api_launch(cairn_req *r)
     cairn_attempt *a = NULL;
     char *last_sco = NULL;
     int64_t reg;
-    int ret = store_package_current(r->ids[0], &pv);
-    if (ret) {
-        if (ret == -ENOENT)
-            reply_error(r, 404, "not_found", "There is no module %lld.", (long long)r->ids[0]);
-        else
-            reply_error(r, 500, "internal", "The module could not be read.");
+    int ret = api_package_current(r, &pv);
+    if (ret)
         goto out;
-    }
     json_t *sco = runtime_sco_find(pv->manifest, want);
     if (want && !sco) {
         reply_invalid(r, "sco", "This module has no launchable item \"%s\".", want);

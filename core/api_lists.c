@@ -44,25 +44,6 @@ static bool param_id(cairn_req *r, const char *key, int64_t *ret)
     return true;
 }
 
-static bool param_int(cairn_req *r, const char *key, int64_t lo, int64_t hi, int64_t dflt,
-                      int64_t *ret)
-{
-    const char *v = req_query(r, key);
-    *ret = dflt;
-    if (!v || !*v)
-        return true;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || *end || n < lo || n > hi || !isdigit((unsigned char)v[0])) {
-        reply_invalid(r, key, "%s must be a whole number from %lld to %lld.", key,
-                      (long long)lo, (long long)hi);
-        return false;
-    }
-    *ret = n;
-    return true;
-}
-
 /* A real calendar date YYYY-MM-DD. */
 static bool param_date(cairn_req *r, const char *key, const char **ret)
 {
@@ -443,11 +424,8 @@ static void reply_csv(cairn_req *r, const char *what, store_rows *rows,
     s->cols = cols;
     s->ncols = ncols;
     s->extra = extra;
-    char day[16], name[96];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    char day[11], name[96];
+    api_today_utc(day);
     snprintf(name, sizeof name, "cairn-%s-%s.csv", what, day);
     reply_stream(r, 200, "text/csv; charset=utf-8", name, csv_read, s, csv_stream_free);
 }
@@ -471,7 +449,7 @@ void api_officer_learners(cairn_req *r)
     learner_query q = { 0 };
     json_t *borough = NULL;
     const char *format, *sort, *order, *q_text = NULL;
-    int64_t limit, offset;
+    int64_t limit = LIST_LIMIT_DEFAULT, offset = 0;
     if (!param_word(r, "format", FORMATS, "json", &format) ||
         !param_text(r, "q", &q_text) ||
         !param_word(r, "status", LEARNER_STATUSES, NULL, &q.status) ||
@@ -486,8 +464,8 @@ void api_officer_learners(cairn_req *r)
         !param_date(r, "completed_to", &q.completed_to) ||
         !param_word(r, "sort", LEARNER_SORTS, "name", &sort) ||
         !param_word(r, "order", ORDERS, "asc", &order) ||
-        !param_int(r, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit) ||
-        !param_int(r, "offset", 0, 1000000000, 0, &offset) ||
+        !req_query_int(r, "limit", 1, LIST_LIMIT_MAX, &limit) ||
+        !req_query_int(r, "offset", 0, 1000000000, &offset) ||
         !param_scope(r, &q.borough_id, &borough))
         return;
     /* The status comes from the compliance table: let a change made just
@@ -572,7 +550,7 @@ void api_officer_records(cairn_req *r)
     record_query q = { 0 };
     json_t *borough = NULL;
     const char *format, *sort, *order, *q_text = NULL, *title = NULL;
-    int64_t limit, offset;
+    int64_t limit = LIST_LIMIT_DEFAULT, offset = 0;
     if (!param_word(r, "format", FORMATS, "json", &format) ||
         !param_word(r, "kind", RECORD_KINDS, NULL, &q.kind) ||
         !param_word(r, "status", RECORD_STATUSES, NULL, &q.status) ||
@@ -585,8 +563,8 @@ void api_officer_records(cairn_req *r)
         !param_text(r, "q", &q_text) ||
         !param_word(r, "sort", RECORD_SORTS, "date", &sort) ||
         !param_word(r, "order", ORDERS, strcmp(sort, "date") == 0 ? "desc" : "asc", &order) ||
-        !param_int(r, "limit", 1, LIST_LIMIT_MAX, LIST_LIMIT_DEFAULT, &limit) ||
-        !param_int(r, "offset", 0, 1000000000, 0, &offset) ||
+        !req_query_int(r, "limit", 1, LIST_LIMIT_MAX, &limit) ||
+        !req_query_int(r, "offset", 0, 1000000000, &offset) ||
         !param_scope(r, &q.borough_id, &borough))
         return;
     char *title_pattern = like_pattern(title), *pattern = like_pattern(q_text);
@@ -694,11 +672,8 @@ static void questions_csv(cairn_req *r, json_t *questions)
     }
     *h = s;
     h->started = h->done = true;
-    char day[16], name[96];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(day, sizeof day, "%Y-%m-%d", &tm);
+    char day[11], name[96];
+    api_today_utc(day);
     snprintf(name, sizeof name, "cairn-questions-%lld-%s.csv", (long long)r->ids[0], day);
     reply_stream(r, 200, "text/csv; charset=utf-8", name, csv_read, h, csv_stream_free);
 }
@@ -713,13 +688,9 @@ void api_officer_questions(cairn_req *r)
         !param_scope(r, &borough_id, &borough))
         return;
     cairn_package_version *pv = NULL;
-    int e = store_package_current(r->ids[0], &pv);
+    int e = api_package_current(r, &pv);
     if (e) {
         json_decref(borough);
-        if (e == -ENOENT)
-            reply_error(r, 404, "not_found", "There is no module %lld.", (long long)r->ids[0]);
-        else
-            reply_error(r, 500, "internal", "The module could not be read.");
         return;
     }
     json_t *stats;

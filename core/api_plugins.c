@@ -80,14 +80,6 @@ bool plugins_registration_allowed(cairn_req *r, const char *name, const char *em
 
 /* ---- My training: what the learner's borough requires ---- */
 
-static void today_iso(char buf[11])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, 11, "%Y-%m-%d", &tm);
-}
-
 static long days_between(const char *a, const char *b)
 {
     struct tm ta = { 0 }, tb = { 0 };
@@ -174,7 +166,7 @@ json_t *plugins_required(json_t *learner)
         return out;
     }
     char today[11];
-    today_iso(today);
+    api_today_utc(today);
     size_t i;
     json_t *item;
     json_array_foreach(items, i, item) {
@@ -239,11 +231,8 @@ void plugins_completion(int64_t user_id, const cairn_commit *c)
 {
     if (!c->record_status)
         return;
-    char now[24];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char now[21];
+    api_now_utc(now);
     compliance_touch(user_id);     /* the record is committed: refresh the reports' rows */
     plugin_observe(HOOK_ON_COMPLETION, user_id,
                    json_pack("{ss ss? ss ss}", "kind", "elearning", "title", c->title,

@@ -40,14 +40,6 @@ static const char *slug_of(json_t *learner)
     return json_string_value(json_object_get(json_object_get(learner, "borough"), "slug"));
 }
 
-static void today_iso(char buf[11])
-{
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(buf, 11, "%Y-%m-%d", &tm);
-}
-
 static double round2(double v)
 {
     return round(v * 100.0) / 100.0;
@@ -196,10 +188,7 @@ static int visible(cairn_req *r, int64_t uid)
         return 1;
     if (r->user->role == ROLE_PARTNERSHIP) {
         char now[21];
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        api_now_utc(now);
         bool granted = false;
         int ret = store_grant_covers(r->user->id, uid, now, &granted);
         return ret ? ret : granted ? 1 : -EACCES;
@@ -288,7 +277,7 @@ static bool valid_completed_on(const char *s, char *why, size_t n)
         return false;
     }
     char today[11];
-    today_iso(today);
+    api_today_utc(today);
     if (strcmp(s, "1990-01-01") < 0) {
         snprintf(why, n, "The date it was completed must be 1 January 1990 or later.");
         return false;
@@ -437,7 +426,7 @@ static json_t *certificate_full(const char *raw, int *ret_err)
         expires = expiry_of(slug, learner, rec);
     json_decref(learner);
     char today[11];
-    today_iso(today);
+    api_today_utc(today);
     const char *state = !json_is_null(json_object_get(c, "revoked_at")) ? "revoked"
         : json_is_string(expires) && strcmp(json_string_value(expires), today) <= 0 ? "expired"
         : "valid";

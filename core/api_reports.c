@@ -60,12 +60,20 @@ static bool report_scope(cairn_req *r, int64_t *ret_borough)
     return true;
 }
 
-static void today_utc(char buf[11])
+void api_today_utc(char buf[11])
 {
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, 11, "%Y-%m-%d", &tm);
+}
+
+void api_now_utc(char buf[21])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void report(cairn_req *r, int (*fn)(int64_t, const char *, json_t **))
@@ -78,7 +86,7 @@ static void report(cairn_req *r, int (*fn)(int64_t, const char *, json_t **))
      * little for that, then answer with what there is. */
     bool fresh = compliance_wait(FRESH_WAIT_MS);
     char today[11];
-    today_utc(today);
+    api_today_utc(today);
     json_t *out = NULL;
     if (fn(borough, today, &out)) {
         reply_error(r, 500, "internal", "The report could not be made.");

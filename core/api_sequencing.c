@@ -264,14 +264,9 @@ void api_package_sequencing(cairn_req *r)
     char *last_sco = NULL;
     json_t *saved = NULL;
     int64_t reg;
-    int ret = store_package_current(r->ids[0], &pv);
-    if (ret) {
-        if (ret == -ENOENT)
-            reply_error(r, 404, "not_found", "There is no module %lld.", (long long)r->ids[0]);
-        else
-            reply_error(r, 500, "internal", "The module could not be read.");
+    int ret = api_package_current(r, &pv);
+    if (ret)
         return;
-    }
     if (store_registration_ensure(r->user->id, pv->package_id, &reg, &last_sco)) {
         reply_error(r, 500, "internal", "Your place on the module could not be recorded.");
         goto out;

@@ -148,6 +148,13 @@ void reply_cookie(cairn_req *r, const char *name, const char *value, long max_ag
 
 /* ---- request helpers ---- */
 const char *req_query(cairn_req *r, const char *key);
+/* A whole number from lo to hi in the query string: *ret is left as it is
+ * when key is absent or empty; otherwise replies 422 naming key and returns
+ * false when it is not such a number. */
+bool req_query_int(cairn_req *r, const char *key, int64_t lo, int64_t hi, int64_t *ret);
+/* Characters, as a person counts them, of valid UTF-8 text s (as jansson
+ * checked it): every byte that does not continue a sequence starts one. */
+size_t text_chars(const char *s);
 const char *req_header(cairn_req *r, const char *name);
 /* Parses the JSON body as an object; on failure replies 400 and returns NULL. */
 json_t *req_json_object(cairn_req *r);

@@ -28,6 +28,7 @@
 #include "plugin_host.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -212,6 +213,32 @@ void reply_cookie(cairn_req *r, const char *name, const char *value, long max_ag
 const char *req_query(cairn_req *r, const char *key)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+bool req_query_int(cairn_req *r, const char *key, int64_t lo, int64_t hi, int64_t *ret)
+{
+    const char *v = req_query(r, key);
+    if (!v || !*v)
+        return true;
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || *end || !isdigit((unsigned char)v[0]) || n < lo || n > hi) {
+        reply_invalid(r, key, "%s must be a whole number from %lld to %lld.", key,
+                      (long long)lo, (long long)hi);
+        return false;
+    }
+    *ret = n;
+    return true;
+}
+
+size_t text_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    return n;
 }
 
 const char *req_header(cairn_req *r, const char *name)
