@@ -947,17 +947,11 @@ void api_booking_invite(cairn_req *r)
         reply_error(r, 500, "internal", "The invitation could not be made.");
         goto done;
     }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text,
-                                                                MHD_RESPMEM_MUST_FREE);
-    char ctype[64], disp[80];
+    char ctype[64], name[48];
     snprintf(ctype, sizeof ctype, "text/calendar; charset=utf-8; method=%s", method);
-    snprintf(disp, sizeof disp, "attachment; filename=\"session-%lld.ics\"",
+    snprintf(name, sizeof name, "session-%lld.ics",
              (long long)json_integer_value(json_object_get(s, "id")));
-    MHD_add_response_header(resp, "Content-Type", ctype);
-    MHD_add_response_header(resp, "Content-Disposition", disp);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    r->resp = resp;
-    r->status = 200;
+    reply_download(r, ctype, name, text, strlen(text));
 done:
     json_decref(b);
     json_decref(s);

@@ -16,6 +16,7 @@
  * Every view or export of a learner's data by someone else, erasure,
  * grants and retention changes go to the audit log (audit.h). */
 #include "api.h"
+#include "csv.h"
 #include "audit.h"
 #include "compliance.h"
 #include "dp.h"
@@ -417,43 +418,6 @@ void api_admin_retention_set(cairn_req *r)
 
 /* ---- a learner's own data ---- */
 
-typedef struct buf_stream {
-    char *data;     /* owned */
-    size_t len, pos;
-} buf_stream;
-
-static long buf_read(void *cls, char *out, size_t max)
-{
-    buf_stream *b = cls;
-    size_t n = b->len - b->pos < max ? b->len - b->pos : max;
-    memcpy(out, b->data + b->pos, n);
-    b->pos += n;
-    return (long)n;
-}
-
-static void buf_free(void *cls)
-{
-    buf_stream *b = cls;
-    if (b)
-        free(b->data);
-    free(b);
-}
-
-/* Sends data (taken over) as a download named name. */
-static void reply_download(cairn_req *r, const char *type, const char *name, char *data,
-                           size_t len)
-{
-    buf_stream *b = calloc(1, sizeof *b);
-    if (!b) {
-        free(data);
-        reply_error(r, 500, "internal", "Out of memory.");
-        return;
-    }
-    b->data = data;
-    b->len = len;
-    reply_stream(r, 200, type, name, buf_read, b, buf_free);
-}
-
 static int export_of(cairn_req *r, json_t **ret)
 {
     int e = store_learner_export_json(r->user->id, ret);
@@ -512,39 +476,18 @@ static void sb_add(sbuf *s, const char *t, size_t n)
     s->p[s->len] = '\0';
 }
 
-/* Whether v is a plain number: an optional minus, digits, an optional
- * fraction ("-3", "0.25"); nothing a spreadsheet would compute. */
-static bool plain_number(const char *v)
-{
-    const char *p = v + (*v == '-');
-    size_t digits = strspn(p, "0123456789");
-    if (!digits)
-        return false;
-    p += digits;
-    if (*p == '.' && isdigit((unsigned char)p[1]))
-        p += 1 + strspn(p + 1, "0123456789");
-    return *p == '\0';
-}
-
-/* A CSV cell (RFC 4180); a value starting with = + - @, a tab or a
- * carriage return gets a leading ' so a spreadsheet does not run it as a
- * formula ("-2+3+cmd|..." too: only a plain negative number is left as it
- * is), as the officers' exports do (api_lists.c). */
+/* One cell (csv_cell: RFC 4180, formula guard), then a comma or the line end. */
 static void sb_cell(sbuf *s, const char *v, bool last)
 {
-    bool quote = strpbrk(v, ",\"\r\n") != NULL;
-    bool formula = v[0] && strchr("=+-@\t\r", v[0]) && !plain_number(v);
-    if (quote)
-        sb_add(s, "\"", 1);
-    if (formula)
-        sb_add(s, "'", 1);
-    for (const char *c = v; *c; c++) {
-        sb_add(s, c, 1);
-        if (*c == '"')
-            sb_add(s, "\"", 1);    /* a quote inside is doubled */
+    char stack[256], *cell = stack;
+    size_t need = CSV_CELL_MAX(strlen(v));
+    if (need > sizeof stack && !(cell = malloc(need))) {
+        s->failed = true;
+        return;
     }
-    if (quote)
-        sb_add(s, "\"", 1);
+    sb_add(s, cell, csv_cell(cell, v));
+    if (cell != stack)
+        free(cell);
     sb_add(s, last ? "\r\n" : ",", last ? 2 : 1);
 }
 

@@ -10,6 +10,7 @@
  * connection of the export's own (store_lists.h), so neither the rows nor
  * the CSV text are ever held whole in memory. */
 #include "api.h"
+#include "csv.h"
 #include "audit.h"
 #include "compliance.h"
 #include "report_columns.h"
@@ -265,30 +266,12 @@ static bool out_reserve(csv_stream *s, size_t more)
     return true;
 }
 
-/* One cell, RFC 4180: quoted when it holds a comma, a quote or a line
- * break, quotes doubled. A cell that a spreadsheet would read as a formula
- * (starting with = + - @, a tab or a carriage return) gets a leading ' so
- * that it stays text (OWASP "CSV injection"). */
+/* One cell (csv_cell: RFC 4180, formula guard). */
 static bool out_cell(csv_stream *s, const char *v)
 {
-    bool guard = v[0] && strchr("=+-@\t\r", v[0]);
-    bool quote = strpbrk(v, ",\"\r\n") != NULL;
-    size_t n = strlen(v);
-    if (!out_reserve(s, 2 * n + 4))
+    if (!out_reserve(s, CSV_CELL_MAX(strlen(v))))
         return false;
-    char *o = s->buf + s->len;
-    if (quote)
-        *o++ = '"';
-    if (guard)
-        *o++ = '\'';
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] == '"')
-            *o++ = '"';
-        *o++ = v[i];
-    }
-    if (quote)
-        *o++ = '"';
-    s->len = (size_t)(o - s->buf);
+    s->len += csv_cell(s->buf + s->len, v);
     return true;
 }
 
@@ -663,19 +646,10 @@ static void questions_csv(cairn_req *r, json_t *questions)
         reply_error(r, 500, "internal", "Out of memory.");
         return;
     }
-    /* Hand the text over as a stream of one buffer. */
-    csv_stream *h = calloc(1, sizeof *h);
-    if (!h) {
-        free(s.buf);
-        reply_error(r, 500, "internal", "Out of memory.");
-        return;
-    }
-    *h = s;
-    h->started = h->done = true;
     char day[11], name[96];
     api_today_utc(day);
     snprintf(name, sizeof name, "cairn-questions-%lld-%s.csv", (long long)r->ids[0], day);
-    reply_stream(r, 200, "text/csv; charset=utf-8", name, csv_read, h, csv_stream_free);
+    reply_download(r, "text/csv; charset=utf-8", name, s.buf, s.len);
 }
 
 void api_officer_questions(cairn_req *r)

@@ -231,3 +231,37 @@ int csv_next(csv_reader *rd, csv_record *ret)
     ret->line = first_line;
     return 1;
 }
+
+/* ---- writing ---- */
+
+/* An optional minus, digits, an optional fraction: nothing to compute. */
+static bool plain_number(const char *v)
+{
+    const char *p = v + (*v == '-');
+    size_t digits = strspn(p, "0123456789");
+    if (!digits)
+        return false;
+    p += digits;
+    if (*p == '.' && p[1] >= '0' && p[1] <= '9')
+        p += 1 + strspn(p + 1, "0123456789");
+    return *p == '\0';
+}
+
+size_t csv_cell(char *out, const char *v)
+{
+    bool quote = strpbrk(v, ",\"\r\n") != NULL;
+    bool guard = v[0] && strchr("=+-@\t\r", v[0]) && !plain_number(v);
+    char *o = out;
+    if (quote)
+        *o++ = '"';
+    if (guard)
+        *o++ = '\'';
+    for (; *v; v++) {
+        if (*v == '"')
+            *o++ = '"';
+        *o++ = *v;
+    }
+    if (quote)
+        *o++ = '"';
+    return (size_t)(o - out);
+}

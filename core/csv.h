@@ -50,4 +50,15 @@ void csv_free(csv_reader *rd);
 /* A sentence for people about a csv_next error code. */
 const char *csv_strerror(int e);
 
+/* ---- writing ---- */
+/* Room csv_cell needs for a value of n bytes. */
+#define CSV_CELL_MAX(n) (2 * (size_t)(n) + 3)
+/* Writes v as one RFC 4180 cell into out (CSV_CELL_MAX(strlen(v)) bytes,
+ * no NUL added) and returns the bytes written: quoted when it holds a
+ * comma, a quote or a line break, a quote inside doubled. A value a
+ * spreadsheet would run as a formula (starting with = + - @, a tab or a
+ * carriage return) gets a leading ' so that it stays text (OWASP "CSV
+ * injection"), unless it is a plain number such as "-3" or "0.25". */
+size_t csv_cell(char *out, const char *v);
+
 #endif

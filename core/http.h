@@ -142,6 +142,10 @@ typedef long (*reply_stream_fn)(void *cls, char *buf, size_t max);
 void reply_stream(cairn_req *r, unsigned status, const char *content_type,
                   const char *filename, reply_stream_fn read, void *cls,
                   void (*free_cls)(void *));
+/* A 200 download of data (malloc'd, taken over: freed whatever happens)
+ * named filename (Content-Disposition: attachment), e.g. a CSV report. */
+void reply_download(cairn_req *r, const char *content_type, const char *filename, char *data,
+                    size_t len);
 /* Adds a Set-Cookie header to whatever reply follows. */
 void reply_cookie(cairn_req *r, const char *name, const char *value, long max_age,
                   bool http_only);

@@ -192,6 +192,23 @@ void reply_stream(cairn_req *r, unsigned status, const char *content_type,
     reply_set(r, status, resp);
 }
 
+void reply_download(cairn_req *r, const char *content_type, const char *filename, char *data,
+                    size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        reply_error(r, 500, "internal", "Out of memory.");
+        return;
+    }
+    char disp[300];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+    MHD_add_response_header(resp, "Content-Type", content_type);
+    MHD_add_response_header(resp, "Content-Disposition", disp);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    reply_set(r, 200, resp);
+}
+
 void reply_cookie(cairn_req *r, const char *name, const char *value, long max_age,
                   bool http_only)
 {

@@ -128,5 +128,36 @@ int main(void)
         csv_free(&rd);
         CHECK(strlen(csv_strerror(-EBADMSG)) > 10, "errors have a sentence");
     }
+
+    /* writing: RFC 4180 quoting and the formula guard */
+    static const struct { const char *in, *out; } cells[] = {
+        { "plain", "plain" },
+        { "", "" },
+        { "Smith, Alex", "\"Smith, Alex\"" },
+        { "say \"hi\"", "\"say \"\"hi\"\"\"" },
+        { "two\nlines", "\"two\nlines\"" },
+        { "=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"" },
+        { "+44 helpline", "'+44 helpline" },
+        { "@lead", "'@lead" },
+        { "\tcmd", "'\tcmd" },
+        { "-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0" },
+        { "-", "'-" },
+        { "-3", "-3" },
+        { "0.25", "0.25" },
+        { "-1.5", "-1.5" },
+        { "-1.", "'-1." },
+        { "Chlo\xc3\xa9", "Chlo\xc3\xa9" },
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        char out[64];
+        size_t len = csv_cell(out, cells[i].in);
+        CHECK(len <= CSV_CELL_MAX(strlen(cells[i].in)) && len == strlen(cells[i].out) &&
+              memcmp(out, cells[i].out, len) == 0, "csv_cell(%s) is %s", cells[i].in, cells[i].out);
+    }
+    {
+        char worst[CSV_CELL_MAX(6)];
+        CHECK(csv_cell(worst, "\"\"\"\"\"\"") == 14 && csv_cell(worst, "=\"\"\"\"\"") == 14,
+              "the longest cells (quotes doubled, quoted, guarded) fit CSV_CELL_MAX");
+    }
     return check_done();
 }
