@@ -122,6 +122,13 @@ describe('the dashboard page', () => {
       ['Group B', '2', '0', '0%', '0', '2', '2'],
       ['No group or level', '3', '1', '33%', '1', '1', '2'],
     ]);
+    // the same figures download as a spreadsheet, through the page's own link
+    const link = page.getByRole('link', { name: 'Download the analysis as a spreadsheet (CSV)' });
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    assert.match(download.suggestedFilename(), /^cairn-training-needs-\d{4}-\d{2}-\d{2}\.csv$/);
+    assert.match(text, /^organisation,borough,group,level,required,in_date,expired,untrained,gap\r\n/);
+    assert.match(text, /\r\nAll organisations,[^\r\n]*,B,,2,0,0,2,2\r\n/);
   });
 });
 

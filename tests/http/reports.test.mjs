@@ -249,6 +249,39 @@ describe('the training needs analysis', () => {
     assert.ok(others.every((o) => o.levels.length === 0 && o.required === 0), JSON.stringify(others));
   });
 
+  test('the same analysis as a CSV file, for a board report', async () => {
+    const r = await officerH.get('/api/officer/tna?format=csv');
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers['content-type'], /^text\/csv; charset=utf-8/);
+    assert.match(r.headers['content-disposition'], /^attachment; filename="cairn-training-needs-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const lines = r.text.split('\r\n');
+    assert.equal(lines[0], 'organisation,borough,group,level,required,in_date,expired,untrained,gap');
+    assert.equal(lines.at(-1), '', 'every line ends with CRLF');
+    const cell = (v) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+    const [o1, o2] = [hollow.organisations[0].name, hollow.organisations[1].name].map(cell);
+    const H = cell(hollow.name);
+    // the figures worked out by hand above, line for line
+    assert.deepEqual(lines.slice(1, -1).filter((l) => l.startsWith(`${o1},`) || l.startsWith(`${o2},`) ||
+      l.startsWith('All organisations,')), [
+      `${o1},${H},A,,2,1,0,1,1`,
+      `${o1},${H},,,2,1,0,1,1`,
+      `${o2},${H},B,,2,1,0,1,1`,
+      `${o2},${H},,,2,1,1,0,1`,
+      `All organisations,${H},A,,2,1,0,1,1`,
+      `All organisations,${H},B,,2,1,0,1,1`,
+      `All organisations,${H},,,4,2,1,1,2`,
+    ]);
+    const t = (await officerH.get('/api/officer/tna')).body;
+    assert.equal(lines.length - 2, t.organisations.reduce((n, o) => n + o.levels.length, 0) + t.totals.length);
+    for (const [path, field] of [['/api/officer/tna?format=xml', 'format'], ['/api/officer/dashboard?format=csv', 'format']]) {
+      const bad = await officerH.get(path);
+      assert.equal(bad.status, 422, `${path}: ${bad.text}`);
+      assert.equal(bad.body.field, field);
+    }
+    // scoped like the JSON: another borough's is refused
+    assert.equal((await officerE.get('/api/officer/tna?format=csv&borough=hollowfield')).status, 403);
+  });
+
   test('Eastmere sees none of Hollowfield', async () => {
     const r = await officerE.get('/api/officer/tna');
     assert.equal(r.status, 200, r.text);

@@ -55,6 +55,10 @@ function renderOrganisations(d, order) {
 
 function render(d) {
   document.getElementById('as-of').textContent = `Figures for ${formatDate(d.today)}, ${plural(d.learners, 'learner', 'learners')}.`;
+  // the same borough as the page shows
+  const csv = new URLSearchParams({ format: 'csv' });
+  if (d.borough && d.borough.slug) csv.set('borough', d.borough.slug);
+  document.getElementById('download').href = `/api/officer/tna?${csv}`;
   document.getElementById('totals').replaceChildren(d.totals.length
     ? figuresTable('totals-table', 'Training needs of all organisations', COLUMNS, rows(d.totals), { visibleCaption: false })
     : el('p', { class: 'govuk-body' }, 'No required training yet: the borough’s rules have not asked anyone for any.'));
