@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { startServer } from '../lib/server.mjs';
 import { Client, newLearner } from '../lib/client.mjs';
-import { AXE_PATH, launchBrowser, signIn } from '../lib/browser.mjs';
+import { AXE_PATH, forgetUser, launchBrowser, signIn } from '../lib/browser.mjs';
 import { GOLF12, training } from '../lib/scorm.mjs';
 
 const WIDTHS = [['desktop', { width: 1280, height: 900 }], ['phone', { width: 390, height: 844 }]];
@@ -114,7 +114,7 @@ after(async () => {
 async function becomes(who) {
   if (signedInAs === who)
     return;
-  await page.context().clearCookies();
+  await forgetUser(page);
   if (who === 'learner')
     await signIn(page, srv.url, learner.email, learner.password);
   else if (who === 'officer') {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { startServer } from '../lib/server.mjs';
-import { eventually, signIn } from '../lib/browser.mjs';
+import { eventually, forgetUser, signIn } from '../lib/browser.mjs';
 
 export const TITLE = 'Introduction to safeguarding: basic awareness';
 export const IDENTIFIER = 'cairn.basic-awareness';
@@ -164,7 +164,7 @@ export function apiValues(page, names) {
 
 /** Signs a learner in on page's context (a fresh cookie jar). */
 export async function signInAs(page, srv, learner) {
-  await page.context().clearCookies();
+  await forgetUser(page);
   await signIn(page, srv.url, learner.email, learner.password);
 }
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 
 import { startServer } from '../lib/server.mjs';
 import { Client, newLearner } from '../lib/client.mjs';
-import { launchBrowser, signIn } from '../lib/browser.mjs';
+import { forgetUser, launchBrowser, signIn } from '../lib/browser.mjs';
 
 const TITLE = 'Recording and record keeping';
 const DAY = 24 * 3600 * 1000;
@@ -49,7 +49,7 @@ after(async () => {
 });
 
 async function openAs(learner) {
-  await page.context().clearCookies();
+  await forgetUser(page);
   await signIn(page, srv.url, learner.email, learner.password, /\/training\.html$/);
   const nav = page.locator('[data-cairn-nav] a[href="/courses.html"]');
   await nav.waitFor({ state: 'attached' });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 
 import { startServer } from '../lib/server.mjs';
 import { Client, newLearner, uniqueEmail } from '../lib/client.mjs';
-import { AXE_PATH, launchBrowser, signIn } from '../lib/browser.mjs';
+import { AXE_PATH, forgetUser, launchBrowser, signIn } from '../lib/browser.mjs';
 
 const WIDTHS = [['desktop', { width: 1280, height: 900 }], ['phone', { width: 375, height: 740 }]];
 let srv, browser, page, partner, learner, admin, officer;
@@ -35,11 +35,7 @@ after(async () => {
 });
 
 async function as(account, landing) {
-  // leave the last page first: a redirect it still had in flight (the
-  // partnership user sent back from officer.html) must not land after
-  // the next sign-in
-  await page.goto('about:blank');
-  await page.context().clearCookies();
+  await forgetUser(page);
   await signIn(page, srv.url, account.email, account.password, landing);
 }
 

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { startServer } from '../lib/server.mjs';
-import { eventually, launchBrowser, playerFrames, signIn } from '../lib/browser.mjs';
+import { eventually, forgetUser, launchBrowser, playerFrames, signIn } from '../lib/browser.mjs';
 import { GOLF12 } from '../lib/scorm.mjs';
 
 // The pages of golf12-runtime-basic-singlesco, in order (their <h1>).
@@ -179,7 +179,7 @@ describe('learner journey: register, pass golf 1.2, officer sees it', () => {
   });
 
   test('the other borough\'s officer does not see the learner', async () => {
-    await page.context().clearCookies();
+    await forgetUser(page);
     const officer = srv.account('officer', 'hollowfield');
     await signIn(page, srv.url, officer.email, officer.password, /\/dashboard\.html$/);
     await page.goto(`${srv.url}/officer.html`);

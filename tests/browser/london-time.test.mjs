@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 
 import { startServer } from '../lib/server.mjs';
 import { Client, newLearner } from '../lib/client.mjs';
-import { launchBrowser, signIn } from '../lib/browser.mjs';
+import { forgetUser, launchBrowser, signIn } from '../lib/browser.mjs';
 
 const TITLE = 'Recording and record keeping';
 
@@ -87,7 +87,7 @@ describe('times read in London from a browser in New York', () => {
   });
 
   test('sessions.html shows the London times to an officer, in the list and the session', async () => {
-    await page.context().clearCookies();
+    await forgetUser(page);
     await signIn(page, srv.url, officerAccount.email, officerAccount.password);
     for (const [name, c] of Object.entries(CASES)) {
       const id = sessions[name].id;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 
 import { startServer } from '../lib/server.mjs';
 import { Client, newLearner } from '../lib/client.mjs';
-import { AXE_PATH, launchBrowser, signIn } from '../lib/browser.mjs';
+import { AXE_PATH, forgetUser, launchBrowser, signIn } from '../lib/browser.mjs';
 
 const TITLE = 'Safer sleep advice for childminders';
 const WIDTH = 360;
@@ -278,7 +278,7 @@ describe('an officer moves and cancels learners\' bookings', () => {
   });
 
   test('the learner\'s course list pages too, and offers to remove the old session from the calendar', async () => {
-    await page.context().clearCookies();
+    await forgetUser(page);
     await signIn(page, srv.url, mover.email, mover.password);
     await page.goto(`${srv.url}/courses.html?limit=1`);
     const cards = page.locator('#sessions > *');

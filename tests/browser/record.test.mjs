@@ -9,7 +9,7 @@ import { startServer } from '../lib/server.mjs';
 import { Client, boroughs, uniqueEmail } from '../lib/client.mjs';
 import { cmi12, commit, launch } from '../lib/scorm.mjs';
 import { makeZip, manifest12 } from '../lib/zip.mjs';
-import { launchBrowser, signIn } from '../lib/browser.mjs';
+import { forgetUser, launchBrowser, signIn } from '../lib/browser.mjs';
 
 const DAY = 86400000;
 const at = (n, h = 9, m = 30) => {
@@ -150,7 +150,7 @@ describe('the officer', () => {
 
 describe('the learner', () => {
   before(async () => {
-    await page.context().clearCookies();
+    await forgetUser(page);
     await signIn(page, srv.url, learner.email, learner.password);
   });
 
@@ -185,7 +185,7 @@ describe('the learner', () => {
 
 describe('anyone', () => {
   test('checks the code without signing in', async () => {
-    await page.context().clearCookies();
+    await forgetUser(page);
     await page.goto(`${srv.url}/verify/${code}`);
     await page.locator('#result:not([hidden])').waitFor();
     const text = await page.locator('#result').innerText();

@@ -77,6 +77,18 @@ export async function signIn(page, baseUrl, email, password, landing = /\/(train
   await page.waitForURL(landing);
 }
 
+/**
+ * Makes the browser forget who is signed in, before someone else signs in:
+ * leaves the current page first, so that none of its requests still in
+ * flight (answered 401 once the cookies are gone) sends the tab to the
+ * sign-in page, with ?next= its own page, in the middle of the next
+ * sign-in; then clears the cookies.
+ */
+export async function forgetUser(page) {
+  await page.goto('about:blank');
+  await page.context().clearCookies();
+}
+
 /** Polls fn until it returns a truthy value (or throws after timeoutMs). */
 export async function eventually(fn, { timeoutMs = 10000, intervalMs = 200, what = 'condition' } = {}) {
   const end = Date.now() + timeoutMs;
